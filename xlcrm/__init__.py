@@ -1,0 +1,8 @@
+"""xlcrm: a small business's Excel workbook of customers and sales, as a working CRM."""
+
+__version__ = "0.1.0"
+
+from .api import init_workbook
+from .validate import ValidationResult, validate
+
+__all__ = ["ValidationResult", "__version__", "init_workbook", "validate"]

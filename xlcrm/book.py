@@ -1,0 +1,58 @@
+"""The validated workbook: typed DataFrames per sheet, indexed by the Excel row numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .schema import sheet_spec
+
+
+@dataclass
+class Sheet:
+    kind: str
+    name: str
+    header_row: int
+    frame: pd.DataFrame  # one column per xlcrm column present; index = Excel row numbers
+    letters: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def empty(cls, kind: str) -> Sheet:
+        spec = sheet_spec(kind)
+        return cls(kind, spec.label(), 1, empty_frame(kind))
+
+    def has(self, key: str) -> bool:
+        return key in self.frame.columns
+
+
+def empty_frame(kind: str) -> pd.DataFrame:
+    cols: dict[str, pd.Series] = {}
+    for c in sheet_spec(kind).columns:
+        if c.kind == "date":
+            cols[c.key] = pd.Series([], dtype="datetime64[ns]")
+        elif c.kind in ("number", "money", "integer"):
+            cols[c.key] = pd.Series([], dtype="float64")
+        elif c.kind == "boolean":
+            cols[c.key] = pd.Series([], dtype="boolean")
+        else:
+            cols[c.key] = pd.Series([], dtype="string")
+    return pd.DataFrame(cols, index=pd.Index([], dtype="int64"))
+
+
+@dataclass
+class Book:
+    """What every rule family receives: sheets, settings and the as-of date. No file, no Excel."""
+
+    sheets: dict[str, Sheet]
+    settings: dict[str, Any]
+    as_of: dt.date
+    path: Path | None = None
+
+    def frame(self, kind: str) -> pd.DataFrame:
+        sheet = self.sheets.get(kind)
+        return sheet.frame if sheet is not None else empty_frame(kind)

@@ -1,0 +1,98 @@
+"""The command line: parses options, calls the library, formats its results. No rules here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .problems import Problem
+from .validate import ValidationResult, validate
+
+FORMAT = click.Choice(["text", "json"])
+
+
+def _date(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter("use year-month-day, e.g. 2024-03-15") from exc
+
+
+@click.group()
+@click.version_option(__version__, prog_name="xlcrm")
+def main() -> None:
+    """xlcrm: your Excel workbook of customers and sales, as a working CRM."""
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
+def template(path: Path, lang: str) -> None:
+    """Write the empty xlcrm workbook template to PATH."""
+    from .template import build_workbook
+
+    build_workbook(path, lang)
+    click.echo(f"Wrote {path}")
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
+@click.option(
+    "--demo",
+    "demo",
+    type=click.IntRange(1, 200_000),
+    default=None,
+    help="Fill with N seeded demo customers and two years of their business.",
+)
+@click.option("--seed", type=int, default=7, show_default=True)
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init(path: Path, lang: str, demo: int | None, seed: int, force: bool) -> None:
+    """Create a new workbook at PATH from the template."""
+    from .api import init_workbook
+
+    if path.exists() and not force:
+        click.echo(f"{path} already exists; use --force to overwrite it.", err=True)
+        sys.exit(2)
+    init_workbook(path, lang=lang, demo=demo, seed=seed)
+    what = f" with {demo} demo customers" if demo else ""
+    click.echo(f"Created {path}{what}.")
+
+
+@main.command(name="validate")
+@click.argument("book", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=FORMAT, default="text", show_default=True)
+@click.option("--as-of", "as_of", callback=_date, help="Check dates against this day (YYYY-MM-DD).")
+def validate_cmd(book: Path, fmt: str, as_of: dt.date | None) -> None:
+    """Check BOOK and list every problem. Exit 0 = no errors, 1 = errors, 2 = unreadable."""
+    result = validate(book, as_of=as_of)
+    if fmt == "json":
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        print_validation(result)
+    sys.exit(result.exit_code)
+
+
+def print_validation(result: ValidationResult) -> None:
+    if result.fatal:
+        click.echo(f"{result.path}: {result.fatal}", err=True)
+        return
+    for p in result.problems:
+        click.echo(_line(p))
+    n_err, n_warn = len(result.errors), len(result.warnings)
+    rows = ", ".join(f"{n:,} {name}" for name, n in result.rows.items())
+    verdict = "OK" if not n_err else "NOT OK"
+    click.echo(f"{result.path}: {verdict}: {n_err} error(s), {n_warn} warning(s) ({rows} rows).")
+
+
+def _line(p: Problem) -> str:
+    text = p.as_text()
+    color = {"error": "red", "warning": "yellow"}.get(p.severity)
+    return click.style(text, fg=color) if color else text

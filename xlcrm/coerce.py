@@ -1,0 +1,179 @@
+"""Raw columns to typed columns: every odd cell is read where it can be, and reported either way.
+
+Runs over whole columns; only the odd cells (usually none) are looked at one by one.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .book import Sheet
+from .problems import ERROR, WARNING, Problem
+from .reader import OddCell, RawColumn, RawSheet
+from .schema import ColumnSpec, normalize_label, sheet_spec
+from .values import is_error_text, parse_bool_text, parse_date_text, parse_number_text
+
+
+def coerce_sheet(raw: RawSheet) -> tuple[Sheet, list[Problem], dict[str, pd.Series]]:
+    """Typed sheet, problems, and per column a mask of cells that were filled but unreadable."""
+    spec = sheet_spec(raw.kind)
+    problems: list[Problem] = []
+    cols: dict[str, pd.Series] = {}
+    unreadable: dict[str, pd.Series] = {}
+    for c in spec.columns:
+        col = raw.columns.get(c.key)
+        if col is None:
+            continue
+        report = _Reporter(raw.name, col, problems)
+        series, bad = _coerce_column(c, col, report)
+        cols[c.key] = series
+        unreadable[c.key] = bad
+    frame = pd.DataFrame(cols, index=raw.rows)
+    sheet = Sheet(
+        raw.kind,
+        raw.name,
+        raw.header_row,
+        frame,
+        {k: v.letter for k, v in raw.columns.items()},
+        {k: v.header for k, v in raw.columns.items()},
+    )
+    return sheet, problems, unreadable
+
+
+class _Reporter:
+    def __init__(self, sheet: str, col: RawColumn, sink: list[Problem]) -> None:
+        self.sheet, self.col, self.sink = sheet, col, sink
+
+    def __call__(self, severity: str, row: int, value: str, message: str, code: str) -> None:
+        self.sink.append(
+            Problem(
+                severity,
+                self.sheet,
+                int(row),
+                self.col.letter,
+                self.col.header,
+                value,
+                message,
+                code,
+            )
+        )
+
+
+def _coerce_column(c: ColumnSpec, col: RawColumn, report: _Reporter):
+    s = col.values
+    bad = pd.Series(False, index=s.index)
+    if c.kind == "date":
+        out = pd.to_datetime(s, errors="coerce").dt.normalize().astype("datetime64[ns]")
+        for row, odd in _nonblank_odd(col):
+            value = _odd_value(c, odd, row, report, parse_date_text, "date")
+            if value is None:
+                bad.at[row] = True
+            else:
+                out.at[row] = pd.Timestamp(value)
+        return out, bad
+    if c.kind in ("number", "money", "integer"):
+        out = pd.to_numeric(s, errors="coerce").astype("float64")
+        for row, odd in _nonblank_odd(col):
+            value = _odd_value(c, odd, row, report, parse_number_text, "number")
+            if value is None:
+                bad.at[row] = True
+            else:
+                out.at[row] = value
+        return out, bad
+    # text-like columns were read as text; only Excel errors come back odd
+    text = s.astype("string")
+    for row, odd in col.odd.items():
+        report(ERROR, row, odd.raw, _error_message(c, odd), "excel_error")
+        bad.at[row] = True
+        text.at[row] = pd.NA
+    err_text = text.str.startswith("#").fillna(False).astype(bool)
+    if err_text.any():
+        err_text &= _map_unique(text.where(err_text), is_error_text).fillna(False).astype(bool)
+    for row in text.index[err_text.to_numpy()]:
+        report(ERROR, row, text.at[row], f"is an Excel error value. {_fix_error(c)}", "excel_error")
+        bad.at[row] = True
+    text = text.mask(err_text)
+    if c.kind in ("id", "choice", "boolean"):
+        text = text.str.strip()
+    text = text.mask(text.str.strip() == "")
+    if c.kind == "boolean":
+        out = _map_unique(text, parse_bool_text).astype("boolean")
+        wrong = text.notna() & out.isna()
+        for row in text.index[wrong.to_numpy()]:
+            report(
+                ERROR,
+                row,
+                text.at[row],
+                "is not yes or no; type yes or no (是 or 否).",
+                "not_boolean",
+            )
+        return out, bad | wrong
+    if c.kind == "choice":
+        lookup = c.choice_lookup()
+        out = _map_unique(text, lambda v: lookup.get(normalize_label(v))).astype("string")
+        wrong = text.notna() & out.isna()
+        if wrong.any():
+            allowed = ", ".join(
+                f"{ch.labels['en']} ({ch.labels.get('zh', '')})" for ch in c.choices
+            )
+            for row in text.index[wrong.to_numpy()]:
+                report(
+                    ERROR,
+                    row,
+                    text.at[row],
+                    f"is not in the list; use one of: {allowed}.",
+                    "not_in_list",
+                )
+        return out, bad | wrong
+    return text, bad
+
+
+def _nonblank_odd(col: RawColumn):
+    return [(r, o) for r, o in col.odd.items() if not (o.kind == "text" and o.raw.strip() == "")]
+
+
+def _map_unique(s: pd.Series, fn) -> pd.Series:
+    """Apply fn once per distinct value: fast on a million rows with few distinct values."""
+    uniq = s.dropna().unique()
+    table = {v: fn(v) for v in uniq}
+    return s.map(table)
+
+
+def _odd_value(c: ColumnSpec, odd: OddCell, row: int, report, parse, what: str):
+    if odd.kind == "text":
+        if is_error_text(odd.raw):
+            report(ERROR, row, odd.raw, f"is an Excel error value. {_fix_error(c)}", "excel_error")
+            return None
+        value, why = parse(odd.raw)
+        if value is None:
+            hint = f" {c.hint}" if c.hint else ""
+            report(ERROR, row, odd.raw, f"{why}.{hint}", f"bad_{what}")
+            return None
+        shown = value.isoformat() if hasattr(value, "isoformat") else f"{value:g}"
+        report(
+            WARNING,
+            row,
+            odd.raw,
+            f"is a {what} typed as text; read as {shown}. Retype it as "
+            f"a real {what} so Excel can sort and sum it.",
+            f"{what}_as_text",
+        )
+        return value
+    if odd.kind == "error":
+        report(ERROR, row, odd.raw, _error_message(c, odd), "excel_error")
+        return None
+    if odd.kind == "number" and what == "number":
+        try:
+            return float(odd.raw)
+        except ValueError:
+            pass
+    report(ERROR, row, odd.raw, f"is not a {what}. {c.hint}".rstrip(), f"bad_{what}")
+    return None
+
+
+def _error_message(c: ColumnSpec, odd: OddCell) -> str:
+    return f"is an Excel error value. {_fix_error(c)}"
+
+
+def _fix_error(c: ColumnSpec) -> str:
+    return f"Fix the formula or type the {c.label().lower()} directly."

@@ -1,0 +1,365 @@
+"""Read the xlcrm sheets of a workbook file into typed columns, fast, keeping the odd cells.
+
+The fast reader (fastexcel) types a whole column at once. A cell it cannot type (text in an
+amount column, a date typed as text, an Excel error value) is not dropped: it comes back as an
+``OddCell`` at its Excel row, so validation can report it and coercion can decide about it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import fastexcel
+import pandas as pd
+
+from .problems import ERROR, NOTE, WARNING, BookError, Problem
+from .schema import REQUIRED_SHEETS, SHEET_KEYS, SheetSpec, match_sheet_name, sheet_spec
+from .xlsx.cellref import col_letter, split_range
+from .xlsx.head import head_rows
+from .xlsx.package import Package, SheetInfo, TableInfo, open_package
+from .xlsx.sharedstrings import SharedStrings
+
+HEAD_ROWS = 40
+EXCEL_ERRORS = {
+    "Div0": "#DIV/0!",
+    "NA": "#N/A",
+    "Name": "#NAME?",
+    "Null": "#NULL!",
+    "Num": "#NUM!",
+    "Ref": "#REF!",
+    "Value": "#VALUE!",
+    "GettingData": "#GETTING_DATA",
+}
+READ_DTYPE = {"date": "datetime", "number": "float", "money": "float", "integer": "float"}
+
+
+@dataclass(frozen=True)
+class OddCell:
+    """A cell the column's type could not hold: 'text', 'error', 'bool' or 'other', as typed."""
+
+    kind: str
+    raw: str
+
+
+@dataclass
+class RawColumn:
+    key: str
+    letter: str
+    header: str
+    values: pd.Series  # typed; index = Excel row numbers
+    odd: dict[int, OddCell] = field(default_factory=dict)
+
+
+@dataclass
+class RawSheet:
+    kind: str
+    name: str
+    header_row: int
+    rows: pd.Index
+    columns: dict[str, RawColumn]
+    user_columns: dict[str, str]
+    table: TableInfo | None
+    problems: list[Problem] = field(default_factory=list)
+
+    def letter(self, key: str) -> str | None:
+        col = self.columns.get(key)
+        return col.letter if col else None
+
+
+@dataclass
+class RawBook:
+    path: Path
+    sheets: dict[str, RawSheet]
+    date1904: bool
+    problems: list[Problem] = field(default_factory=list)
+
+
+def read_book(path: str | Path, kinds: tuple[str, ...] = SHEET_KEYS) -> RawBook:
+    """Read every xlcrm sheet of the file. Raises BookError when the file cannot be used at all."""
+    path = Path(path)
+    with open_package(path) as pkg:
+        located = locate_sheets(pkg)
+        problems: list[Problem] = []
+        for key in REQUIRED_SHEETS:
+            if key not in located:
+                spec = sheet_spec(key)
+                raise BookError(
+                    f"{path.name} has no {spec.label('en')} sheet (or {spec.label('zh')}). "
+                    f"Add a sheet named '{spec.label('en')}'; `xlcrm template` shows the layout."
+                )
+        for key in SHEET_KEYS:
+            if key not in located and key in kinds:
+                spec = sheet_spec(key)
+                what = "default settings are used" if key == "settings" else "no entries"
+                problems.append(
+                    Problem(
+                        NOTE,
+                        spec.label(),
+                        None,
+                        None,
+                        None,
+                        None,
+                        f"No {spec.label()} sheet: {what}.",
+                        "sheet_missing",
+                    )
+                )
+        sst = SharedStrings(pkg.zf, pkg.shared_strings_part)
+        try:
+            heads = {
+                k: _find_header(pkg, sst, info, sheet_spec(k))
+                for k, info in located.items()
+                if k in kinds
+            }
+        finally:
+            sst.close()
+    try:
+        reader = fastexcel.read_excel(str(path))
+    except Exception as exc:  # the fast reader's own refusal: still a plain message
+        raise BookError(f"{path.name} could not be read: {exc}") from exc
+    sheets = {k: _read_sheet(reader, located[k], sheet_spec(k), *heads[k]) for k in heads}
+    return RawBook(path, sheets, pkg.date1904, problems)
+
+
+def locate_sheets(pkg: Package) -> dict[str, SheetInfo]:
+    found: dict[str, SheetInfo] = {}
+    for info in pkg.sheets:
+        key = match_sheet_name(info.name)
+        if key is None:
+            key = _sheet_by_table(info)
+        if key is not None and key not in found:
+            found[key] = info
+    return found
+
+
+def _sheet_by_table(info: SheetInfo) -> str | None:
+    for t in info.tables:
+        key = match_sheet_name(t.display_name) or match_sheet_name(t.name)
+        if key:
+            return key
+    return None
+
+
+def _find_header(pkg: Package, sst: SharedStrings, info: SheetInfo, spec: SheetSpec):
+    """(header row, {col: header text}, table) — the Table's header if it has one, else scanned."""
+    for t in info.tables:
+        if not t.ref or t.header_rows < 1:
+            continue
+        r1, c1, r2, c2 = split_range(t.ref)
+        heads = head_rows(pkg.zf, info.part, sst, max_rows=1, from_row=r1)
+        cells = heads.get(r1, {})
+        if not cells:
+            cells = {c1 + i: name for i, name in enumerate(t.columns)}
+        cells = {c: v for c, v in cells.items() if c1 <= c <= c2}
+        if sum(spec.match_header(v) is not None for v in cells.values()) >= 1:
+            return r1, cells, t
+    rows = head_rows(pkg.zf, info.part, sst, HEAD_ROWS)
+    best, best_score = None, 0
+    required = set(spec.required)
+    for r, cells in sorted(rows.items()):
+        keys = {spec.match_header(v) for v in cells.values()} - {None}
+        score = len(keys) + 10 * len(keys & required)
+        if len(keys) >= 2 or (keys & required and len(spec.required) == 1):
+            if score > best_score:
+                best, best_score = r, score
+    if best is None:
+        wanted = ", ".join(spec.column(k).label("en") for k in spec.required)
+        raise BookError(
+            f"Sheet '{info.name}': no header row found in its first {HEAD_ROWS} rows. "
+            f"Put a header row with at least {wanted} above the data."
+        )
+    return best, rows[best], None
+
+
+def _read_sheet(
+    reader,
+    info: SheetInfo,
+    spec: SheetSpec,
+    header_row: int,
+    header: dict[int, str],
+    table: TableInfo | None,
+) -> RawSheet:
+    problems: list[Problem] = []
+    ours: dict[str, tuple[int, str]] = {}
+    user: dict[str, str] = {}
+    for col, text in sorted(header.items()):
+        key = spec.match_header(text)
+        if key is None:
+            user[col_letter(col)] = text
+        elif key in ours:
+            first = col_letter(ours[key][0])
+            problems.append(
+                Problem(
+                    WARNING,
+                    info.name,
+                    header_row,
+                    col_letter(col),
+                    text,
+                    text,
+                    f"A second '{spec.column(key).label()}' column; xlcrm reads "
+                    f"column {first} and ignores this one. Rename one of them.",
+                    "duplicate_header",
+                )
+            )
+        else:
+            ours[key] = (col, text)
+    for key in spec.required_columns:
+        if key not in ours:
+            c = spec.column(key)
+            problems.append(
+                Problem(
+                    ERROR,
+                    info.name,
+                    header_row,
+                    None,
+                    None,
+                    None,
+                    f"No '{c.label('en')}' column (or '{c.label('zh')}'). Add a "
+                    f"column headed '{c.label('en')}' to the header row.",
+                    "missing_column",
+                )
+            )
+    wanted = [k for k in (c.key for c in spec.columns) if k in ours]
+    columns: dict[str, RawColumn] = {}
+    if not wanted:
+        return RawSheet(
+            spec.key,
+            info.name,
+            header_row,
+            pd.Index([], dtype="int64"),
+            columns,
+            user,
+            table,
+            problems,
+        )
+    abs_idx = {k: ours[k][0] - 1 for k in wanted}
+    dtypes = {k: READ_DTYPE.get(spec.column(k).kind, "string") for k in wanted}
+    try:
+        sheet = reader.load_sheet(
+            info.name,
+            header_row=None,
+            use_columns=[abs_idx[k] for k in wanted],
+            dtypes={abs_idx[k]: dtypes[k] for k in wanted},
+        )
+        batch, errs = sheet.to_arrow_with_errors()
+        avail = sheet.available_columns()
+    except Exception as exc:
+        raise BookError(f"Sheet '{info.name}' could not be read: {exc}") from exc
+    rel_of_abs = {c.absolute_index: c.index for c in avail}
+    name_of_abs = {c.absolute_index: c.name for c in avail}
+    wanted = [k for k in wanted if abs_idx[k] in name_of_abs]  # a header with no cell below
+    frame = {k: batch.column(name_of_abs[abs_idx[k]]).to_pandas() for k in wanted}
+    odd_rel: dict[str, dict[int, OddCell]] = {k: {} for k in wanted}
+    key_of_rel = {rel_of_abs[abs_idx[k]]: k for k in wanted if abs_idx[k] in rel_of_abs}
+    for e in errs.errors if errs is not None else []:
+        key = key_of_rel.get(e.position[1])
+        if key is not None:
+            odd_rel[key][e.position[0]] = parse_cell_detail(e.detail)
+    start = _range_start_row(frame, odd_rel, ours, header_row)
+    nrows = batch.num_rows
+    first_rel = header_row + 1 - start
+    last_rel = nrows - 1
+    if table is not None:
+        r1, _, r2, _ = split_range(table.ref)
+        if table.totals_rows:
+            last_rel = min(last_rel, r2 - table.totals_rows - start)
+    # trailing blank rows are no rows; blank rows inside the data are reported
+    filled = pd.Series(False, index=range(nrows))
+    for k, s in frame.items():
+        filled |= _nonblank(s).to_numpy()
+    for k in odd_rel:
+        for r in odd_rel[k]:
+            if r < nrows:
+                filled.iat[r] = True
+    body = filled.iloc[max(first_rel, 0) : last_rel + 1]
+    last_filled = body[body].index.max() if body.any() else first_rel - 1
+    keep = body.loc[:last_filled]
+    blank_rel = keep.index[~keep.to_numpy()]
+    for r in blank_rel:
+        problems.append(
+            Problem(
+                WARNING,
+                info.name,
+                int(r + start),
+                None,
+                None,
+                None,
+                "Blank row inside the table; delete it so the table has no gaps.",
+                "blank_row",
+            )
+        )
+    data_rel = keep.index[keep.to_numpy()]
+    rows = pd.Index(data_rel + start, dtype="int64")
+    data_set = set(data_rel.tolist())
+    for k in wanted:
+        s = frame[k].iloc[data_rel].copy()
+        s.index = rows
+        odd = {int(r + start): v for r, v in odd_rel[k].items() if r in data_set}
+        c, text = ours[k]
+        columns[k] = RawColumn(k, col_letter(c), text, s, odd)
+    return RawSheet(spec.key, info.name, header_row, rows, columns, user, table, problems)
+
+
+def _nonblank(s: pd.Series) -> pd.Series:
+    if s.dtype.kind in "fMmi":
+        return s.notna()
+    return s.notna() & (s.astype("string").str.strip() != "").fillna(False)
+
+
+def _range_start_row(frame, odd_rel, ours, header_row: int) -> int:
+    """The Excel row of the reader's first row, anchored on the header labels it read back."""
+    candidates = None
+    for k, s in frame.items():
+        text = ours[k][1]
+        if s.dtype.kind in "fMmi":
+            hits = {r for r, o in odd_rel[k].items() if o.kind == "text" and o.raw == text}
+        else:
+            limit = min(len(s), header_row)
+            head = s.iloc[:limit]
+            hits = set(head.index[(head == text).fillna(False).to_numpy()])
+        starts = {header_row - r for r in hits if header_row - r >= 1}
+        candidates = starts if candidates is None else candidates & starts
+    if not candidates:
+        raise BookError("The header row could not be matched in the data read back.")
+    return max(candidates)
+
+
+_DETAIL = re.compile(r"but got '?(\w+)\((.*)\)'?\s*$", re.S)
+_RUST_ESC = re.compile(r"\\(u\{[0-9a-fA-F]+\}|.)", re.S)
+_SIMPLE = {"n": "\n", "r": "\r", "t": "\t", "0": "\0", "\\": "\\", '"': '"', "'": "'"}
+
+
+def parse_cell_detail(detail: str) -> OddCell:
+    """Turn the fast reader's 'Expected float but got String("12,5")' into OddCell('text','12,5')."""
+    m = _DETAIL.search(detail)
+    if not m:
+        return OddCell("other", detail)
+    variant, payload = m.group(1), m.group(2)
+    if variant == "String":
+        return OddCell("text", _unescape(payload))
+    if variant == "Error":
+        return OddCell("error", EXCEL_ERRORS.get(payload, "#" + payload.upper()))
+    if variant == "Bool":
+        return OddCell("bool", "TRUE" if payload == "true" else "FALSE")
+    if variant in ("Float", "Int"):
+        return OddCell("number", payload)
+    if variant == "DateTimeIso":
+        return OddCell("text", _unescape(payload))
+    return OddCell("other", f"{variant}({payload})")
+
+
+def _unescape(payload: str) -> str:
+    if len(payload) >= 2 and payload[0] == payload[-1] == '"':
+        payload = payload[1:-1]
+
+    def sub(m: re.Match) -> str:
+        s = m.group(1)
+        if s.startswith("u{"):
+            return chr(int(s[2:-1], 16))
+        return _SIMPLE.get(s, s)
+
+    return _RUST_ESC.sub(sub, payload)
+
+
+__all__ = ["NOTE", "OddCell", "RawBook", "RawColumn", "RawSheet", "read_book"]

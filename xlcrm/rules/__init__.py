@@ -1,0 +1,43 @@
+"""Rule families: pure functions from a Book (DataFrames + Settings) to per-customer columns.
+
+Each family module exposes ``OUTPUTS`` (the columns it fills, with labels and formats) and
+``compute(book, so_far) -> DataFrame`` indexed like the Customers frame. ``so_far`` holds the
+columns of the families before it, so a later family can build on an earlier one. Adding a
+family means adding it to ``FAMILIES``: the pipeline and the writer need no change.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..book import Book
+from . import metrics
+from .base import OutputColumn
+
+FAMILIES = (metrics,)
+UPDATED_AT = OutputColumn(
+    "updated_at",
+    "Updated at",
+    "更新时间",
+    "datetime",
+    18,
+    "When xlcrm last filled this row.",
+    "xlcrm 最近一次更新该行的时间。",
+)
+
+
+def output_columns() -> list[OutputColumn]:
+    cols = [c for fam in FAMILIES for c in fam.OUTPUTS]
+    return [*cols, UPDATED_AT]
+
+
+def compute_all(book: Book) -> pd.DataFrame:
+    index = book.frame("customers").index
+    result = pd.DataFrame(index=index)
+    for fam in FAMILIES:
+        part = fam.compute(book, result)
+        missing = {c.key for c in fam.OUTPUTS} - set(part.columns)
+        if missing:
+            raise AssertionError(f"{fam.__name__} did not compute {sorted(missing)}")
+        result = pd.concat([result, part.reindex(index)], axis=1)
+    return result

@@ -1,0 +1,155 @@
+"""Sheet and column definitions, loaded from the JSON Schemas in ``schemas/``.
+
+The JSON files are the single source of truth: required columns, types, limits,
+labels in English and Chinese, header aliases and dropdown choices. Code only reads them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+SHEET_KEYS = ("customers", "sales", "contacts", "redemptions", "settings")
+REQUIRED_SHEETS = ("customers", "sales")
+LANGS = ("en", "zh")
+
+
+def normalize_label(text: object) -> str:
+    """Fold a header or sheet name so 'Customer ID', 'customer_id' and ' CUSTOMER-ID ' meet."""
+    s = unicodedata.normalize("NFKC", str(text)).casefold()
+    return re.sub(r"[\s_\-./:：()（）#№*]+", "", s)
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    labels: dict[str, str]
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    key: str
+    kind: str  # id, text, date, number, money, integer, boolean, choice
+    labels: dict[str, str]
+    aliases: tuple[str, ...]
+    width: int
+    schema: dict[str, Any]
+    choices: tuple[Choice, ...] = ()
+    hint: str = ""
+    severity: str = "error"
+
+    def label(self, lang: str = "en") -> str:
+        return self.labels.get(lang) or self.labels["en"]
+
+    @property
+    def names(self) -> set[str]:
+        """Every normalized spelling that identifies this column."""
+        return {normalize_label(n) for n in (self.key, *self.labels.values(), *self.aliases)}
+
+    def choice_lookup(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for c in self.choices:
+            for n in (c.value, *c.labels.values(), *c.aliases):
+                out[normalize_label(n)] = c.value
+        return out
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    key: str
+    labels: dict[str, str]
+    aliases: tuple[str, ...]
+    required: tuple[str, ...]
+    columns: tuple[ColumnSpec, ...]
+    required_columns: tuple[str, ...] = ()
+    schema: dict[str, Any] = field(repr=False, compare=False, hash=False, default_factory=dict)
+
+    def label(self, lang: str = "en") -> str:
+        return self.labels.get(lang) or self.labels["en"]
+
+    @property
+    def names(self) -> set[str]:
+        return {normalize_label(n) for n in (self.key, *self.labels.values(), *self.aliases)}
+
+    def column(self, key: str) -> ColumnSpec:
+        for c in self.columns:
+            if c.key == key:
+                return c
+        raise KeyError(key)
+
+    def match_header(self, text: object) -> str | None:
+        """The column key a header cell names, or None for a user column."""
+        n = normalize_label(text)
+        if not n:
+            return None
+        for c in self.columns:  # exact key/label first, then aliases, so 'Type' wins over aliases
+            if n in {normalize_label(x) for x in (c.key, *c.labels.values())}:
+                return c.key
+        for c in self.columns:
+            if n in c.names:
+                return c.key
+        return None
+
+
+def _read_json(name: str) -> dict[str, Any]:
+    return json.loads(resources.files("xlcrm.schemas").joinpath(name).read_text("utf-8"))
+
+
+def _column(key: str, prop: dict[str, Any]) -> ColumnSpec:
+    choices = tuple(
+        Choice(v, {k: d[k] for k in LANGS if k in d}, tuple(d.get("aliases", ())))
+        for v, d in prop.get("x-choices", {}).items()
+    )
+    return ColumnSpec(
+        key=key,
+        kind=prop["x-kind"],
+        labels=dict(prop["x-label"]),
+        aliases=tuple(prop.get("x-aliases", ())),
+        width=int(prop.get("x-width", 14)),
+        schema=prop,
+        choices=choices,
+        hint=prop.get("x-hint", ""),
+        severity=prop.get("x-severity", "error"),
+    )
+
+
+@cache
+def sheet_spec(key: str) -> SheetSpec:
+    doc = _read_json(f"{key}.json")
+    meta = doc["x-sheet"]
+    return SheetSpec(
+        key=key,
+        labels={"en": meta["en"], "zh": meta["zh"]},
+        aliases=tuple(meta.get("aliases", ())),
+        required=tuple(doc.get("required", ())),
+        columns=tuple(_column(k, p) for k, p in doc["properties"].items()),
+        schema=doc,
+        required_columns=tuple(meta.get("required_columns", doc.get("required", ()))),
+    )
+
+
+def all_sheet_specs() -> list[SheetSpec]:
+    return [sheet_spec(k) for k in SHEET_KEYS]
+
+
+@cache
+def settings_schema() -> dict[str, Any]:
+    return _read_json("settings_values.json")
+
+
+def sheet_schema(key: str) -> dict[str, Any]:
+    return sheet_spec(key).schema
+
+
+def match_sheet_name(name: str) -> str | None:
+    n = normalize_label(name)
+    for spec in all_sheet_specs():
+        if n in spec.names:
+            return spec.key
+    return None

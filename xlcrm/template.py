@@ -1,0 +1,191 @@
+"""Build the xlcrm workbook (empty template or demo) from the schemas, with XlsxWriter.
+
+Every data sheet is an Excel Table with a frozen header, widths, number formats and dropdowns.
+``workbook_template.xlsx`` in the repository is this module's output.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import xlsxwriter
+
+from .rules import output_columns
+from .schema import ColumnSpec, SheetSpec, settings_schema, sheet_spec
+
+DATA_SHEETS = ("customers", "sales", "contacts", "redemptions")
+TABLE_NAMES = {
+    "customers": "Customers",
+    "sales": "Sales",
+    "contacts": "Contacts",
+    "redemptions": "Redemptions",
+    "settings": "Settings",
+}
+VALIDATION_ROWS = 1_048_575  # dropdowns cover the whole column below the header
+OUTPUT_NOTE = {
+    "en": "Filled by xlcrm on every update. Do not type here: your changes would be replaced.",
+    "zh": "由 xlcrm 每次更新时填写。请勿在此输入：修改会被覆盖。",
+}
+YES_NO = {"en": ["yes", "no"], "zh": ["是", "否"]}
+CREATED = dt.datetime(2024, 1, 1)
+
+
+def build_workbook(
+    path: str | Path, lang: str = "en", data: dict[str, pd.DataFrame] | None = None
+) -> Path:
+    """Write a workbook; ``data`` optionally fills the sheets (columns named by schema keys)."""
+    path = Path(path)
+    data = data or {}
+    wb = xlsxwriter.Workbook(
+        str(path),
+        {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
+    )
+    wb.set_properties({"title": "xlcrm workbook", "created": CREATED, "author": "xlcrm"})
+    fmt = _formats(wb)
+    for kind in DATA_SHEETS:
+        _data_sheet(wb, fmt, sheet_spec(kind), lang, data.get(kind))
+    _settings_sheet(wb, fmt, lang, data.get("settings"))
+    wb.close()
+    return path
+
+
+def _formats(wb) -> dict[str, Any]:
+    return {
+        "date": wb.add_format({"num_format": "yyyy-mm-dd"}),
+        "datetime": wb.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
+        "money": wb.add_format({"num_format": "#,##0.00"}),
+        "integer": wb.add_format({"num_format": "0"}),
+        "number": wb.add_format({"num_format": "General"}),
+        "text": wb.add_format({"num_format": "@"}),
+        "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
+        "output_header": wb.add_format(
+            {"bold": True, "bg_color": "#E2EFDA", "font_color": "#375623", "border": 1}
+        ),
+    }
+
+
+def _col_format(kind: str, fmt: dict[str, Any]):
+    return {
+        "date": fmt["date"],
+        "datetime": fmt["datetime"],
+        "money": fmt["money"],
+        "integer": fmt["integer"],
+        "id": fmt["text"],
+    }.get(kind)
+
+
+def _data_sheet(wb, fmt, spec: SheetSpec, lang: str, frame: pd.DataFrame | None) -> None:
+    ws = wb.add_worksheet(spec.label(lang))
+    cols: list[tuple[str, str, str, int]] = [
+        (c.key, c.label(lang), c.kind, c.width) for c in spec.columns
+    ]
+    outputs = output_columns() if spec.key == "customers" else []
+    cols += [(o.key, o.label(lang), o.kind, o.width) for o in outputs]
+    n = 0 if frame is None else len(frame)
+    for i, (key, label, kind, width) in enumerate(cols):
+        ws.set_column(
+            i, i, max(width, len(label) * (2 if lang == "zh" else 1) + 2), _col_format(kind, fmt)
+        )
+    table_cols = [{"header": label} for _, label, _, _ in cols]
+    ws.add_table(
+        0,
+        0,
+        max(n, 1),
+        len(cols) - 1,
+        {"name": TABLE_NAMES[spec.key], "columns": table_cols, "style": "Table Style Medium 2"},
+    )
+    for i, o in enumerate(outputs, start=len(spec.columns)):
+        ws.write_string(0, i, o.label(lang), fmt["output_header"])
+        ws.write_comment(
+            0,
+            i,
+            f"{OUTPUT_NOTE[lang]}\n{o.explain_en if lang == 'en' else o.explain_zh}",
+            {"author": "xlcrm", "x_scale": 2, "y_scale": 1.5},
+        )
+    ws.freeze_panes(1, 0)
+    for i, c in enumerate(spec.columns):
+        _dropdown(ws, i, c, lang)
+    if frame is not None:
+        _write_rows(ws, fmt, spec.columns, frame)
+
+
+def _dropdown(ws, col: int, c: ColumnSpec, lang: str) -> None:
+    if c.kind == "choice":
+        values = [ch.labels.get(lang, ch.value) for ch in c.choices]
+    elif c.kind == "boolean":
+        values = YES_NO[lang]
+    else:
+        return
+    ws.data_validation(
+        1,
+        col,
+        VALIDATION_ROWS,
+        col,
+        {
+            "validate": "list",
+            "source": values,
+            "ignore_blank": True,
+            "error_title": c.label(lang),
+            "error_message": ", ".join(values),
+            "error_type": "warning",
+        },
+    )
+
+
+def _write_rows(ws, fmt, columns: tuple[ColumnSpec, ...], frame: pd.DataFrame) -> None:
+    for i, c in enumerate(columns):
+        if c.key not in frame.columns:
+            continue
+        for r, v in enumerate(frame[c.key].tolist(), start=1):
+            if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v):
+                continue
+            if isinstance(v, dt.date | pd.Timestamp):
+                ws.write_datetime(r, i, pd.Timestamp(v).to_pydatetime(), fmt["date"])
+            elif isinstance(v, bool):
+                ws.write_string(r, i, ("yes" if v else "no"))
+            elif isinstance(v, int | float):
+                ws.write_number(r, i, v, _col_format(c.kind, fmt))
+            else:
+                ws.write_string(r, i, str(v), fmt["text"] if c.kind == "id" else None)
+
+
+def _settings_sheet(wb, fmt, lang: str, frame: pd.DataFrame | None) -> None:
+    spec = sheet_spec("settings")
+    ws = wb.add_worksheet(spec.label(lang))
+    props = settings_schema()["properties"]
+    overrides = {} if frame is None else dict(zip(frame["name"], frame["value"], strict=True))
+    rows = []
+    for key, p in props.items():
+        value = overrides.get(key, p.get("default"))
+        desc = p["description"] if lang == "en" else p.get("x-description-zh", p["description"])
+        rows.append((p["x-label"][lang], value, desc, p["x-kind"]))
+    for i, c in enumerate(spec.columns):
+        ws.set_column(i, i, c.width, fmt["wrap"] if c.key == "description" else None)
+    ws.add_table(
+        0,
+        0,
+        len(rows),
+        2,
+        {
+            "name": TABLE_NAMES["settings"],
+            "style": "Table Style Light 9",
+            "columns": [{"header": c.label(lang)} for c in spec.columns],
+        },
+    )
+    for r, (label, value, desc, kind) in enumerate(rows, start=1):
+        ws.write_string(r, 0, label)
+        if value is None:
+            pass
+        elif isinstance(value, bool):
+            ws.write_string(r, 1, YES_NO[lang][0 if value else 1])
+        elif isinstance(value, int | float):
+            ws.write_number(r, 1, value)
+        elif isinstance(value, dt.date):
+            ws.write_datetime(r, 1, dt.datetime.combine(value, dt.time()), fmt["date"])
+        else:
+            ws.write_string(r, 1, str(value))
+        ws.write_string(r, 2, desc)
+    ws.freeze_panes(1, 0)

@@ -1,0 +1,126 @@
+"""validate(path): read, type, check. The CLI, the Excel button and update all call this."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .book import Book, Sheet
+from .coerce import coerce_sheet
+from .crosschecks import cap, cross_problems, show
+from .messages import keyword_message
+from .problems import ERROR, NOTE, WARNING, BookError, Problem, sort_key
+from .reader import RawBook, read_book
+from .schema import sheet_schema, sheet_spec
+from .schema_check import violations
+from .settings import read_settings
+
+
+@dataclass
+class ValidationResult:
+    path: Path
+    problems: list[Problem] = field(default_factory=list)
+    book: Book | None = None
+    fatal: str | None = None  # the file could not be read at all
+    rows: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == WARNING]
+
+    @property
+    def ok(self) -> bool:
+        return self.fatal is None and not self.errors
+
+    @property
+    def exit_code(self) -> int:
+        return 2 if self.fatal else (1 if self.errors else 0)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": str(self.path),
+            "readable": self.fatal is None,
+            "fatal": self.fatal,
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "rows": self.rows,
+            "problems": [p.as_dict() for p in self.problems],
+        }
+
+
+def validate(path: str | Path, as_of: dt.date | None = None) -> ValidationResult:
+    """Check a workbook file. Never raises for a bad file: ``fatal`` says why it is unreadable."""
+    path = Path(path)
+    try:
+        raw = read_book(path)
+    except BookError as exc:
+        return ValidationResult(path, fatal=str(exc))
+    book, problems = check_raw(raw, as_of)
+    book.path = path
+    return ValidationResult(
+        path, problems, book, rows={s.name: len(s.frame) for s in book.sheets.values()}
+    )
+
+
+def check_raw(raw: RawBook, as_of: dt.date | None = None) -> tuple[Book, list[Problem]]:
+    """Type and check sheets read by any door (file or live Excel)."""
+    problems: list[Problem] = list(raw.problems)
+    sheets: dict[str, Sheet] = {}
+    for kind, rs in raw.sheets.items():
+        sheet, coerce_problems, unreadable = coerce_sheet(rs)
+        problems += rs.problems + coerce_problems
+        problems += schema_problems(sheet, unreadable)
+        sheets[kind] = sheet
+    for kind in ("customers", "sales", "contacts", "redemptions"):
+        sheets.setdefault(kind, Sheet.empty(kind))
+    settings, setting_problems = read_settings(sheets.pop("settings", None))
+    problems += setting_problems
+    chosen = as_of or settings.get("as_of") or dt.date.today()
+    settings["as_of"] = chosen
+    book = Book(sheets, settings, chosen)
+    problems += cross_problems(book)
+    order = {ERROR: 0, WARNING: 1, NOTE: 2}
+    problems = cap(sorted(problems, key=sort_key))
+    problems.sort(key=lambda p: (order.get(p.severity, 3), *sort_key(p)[1:]))
+    return book, problems
+
+
+def schema_problems(sheet: Sheet, unreadable: dict[str, pd.Series]) -> list[Problem]:
+    spec = sheet_spec(sheet.kind)
+    out: list[Problem] = []
+    for key, rows, keyword in violations(sheet.frame, sheet_schema(sheet.kind), unreadable):
+        col = spec.column(key)
+        severity = ERROR if keyword == "required" else col.severity
+        message = keyword_message(keyword, col)
+        values = sheet.frame.loc[rows, key]
+        for row, v in values.items():
+            out.append(
+                Problem(
+                    severity,
+                    sheet.name,
+                    int(row),
+                    sheet.letters.get(key),
+                    sheet.headers.get(key),
+                    show(v),
+                    message,
+                    f"schema_{keyword}",
+                )
+            )
+    return out
+
+
+def error_rows(problems: list[Problem]) -> dict[str, set[int]]:
+    """Rows with errors, per sheet name: what --keep-going leaves out of the computation."""
+    out: dict[str, set[int]] = {}
+    for p in problems:
+        if p.severity == ERROR and p.row:
+            out.setdefault(p.sheet, set()).add(p.row)
+    return out

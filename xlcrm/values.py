@@ -1,0 +1,130 @@
+"""Owner-typed text to values: dates, numbers, yes/no, and fixed-list choices, in en and zh.
+
+Each parser answers (value, note): value None means 'cannot be read'; note says how the text
+was read, or why it could not be, in words the owner can act on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+from .schema import normalize_label
+
+YES = {"yes", "y", "true", "1", "x", "✓", "√", "是", "对", "有", "需要"}
+NO = {"no", "n", "false", "0", "否", "不", "无", "不需要"}
+MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1
+    )
+}
+EXCEL_ERROR_TEXT = {
+    "#N/A",
+    "#DIV/0!",
+    "#NAME?",
+    "#NULL!",
+    "#NUM!",
+    "#REF!",
+    "#VALUE!",
+    "#GETTING_DATA",
+    "#SPILL!",
+    "#CALC!",
+    "#FIELD!",
+    "#BLOCKED!",
+    "#UNKNOWN!",
+}
+
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_YMD = re.compile(r"^(\d{4})\s*[/.年-]\s*(\d{1,2})\s*[/.月-]\s*(\d{1,2})\s*日?$")
+_DMY = re.compile(r"^(\d{1,2})\s*([/.-])\s*(\d{1,2})\s*\2\s*(\d{2}|\d{4})$")
+_NAMED = re.compile(
+    r"^(\d{1,2})\s+([a-z]{3,9})\.?,?\s+(\d{4})$|^([a-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})$"
+)
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def _date(y: int, m: int, d: int) -> dt.date | None:
+    try:
+        return dt.date(y, m, d)
+    except ValueError:
+        return None
+
+
+def parse_date_text(text: str) -> tuple[dt.date | None, str]:
+    """A date typed as text. Unambiguous forms are read; 03/04/2024 is refused as ambiguous."""
+    s = _fold(text)
+    for rx in (_ISO, _YMD):
+        m = rx.match(s)
+        if m:
+            d = _date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            return (d, "") if d else (None, "is not a real calendar date")
+    m = _DMY.match(s)
+    if m:
+        a, b, year = int(m.group(1)), int(m.group(3)), m.group(4)
+        if len(year) == 2:
+            return None, "has a two-digit year; type the year in full, e.g. 2024-03-15"
+        y = int(year)
+        if a > 12 and b <= 12:
+            d = _date(y, b, a)
+        elif (b > 12 and a <= 12) or a == b:
+            d = _date(y, a, b)
+        else:
+            return None, (
+                f"is ambiguous: it could be {y}-{b:02d}-{a:02d} or {y}-{a:02d}-{b:02d}; "
+                "type it as year-month-day, e.g. 2024-03-15"
+            )
+        return (d, "") if d else (None, "is not a real calendar date")
+    m = _NAMED.match(s.lower())
+    if m:
+        day, mon, year = (
+            (m.group(1), m.group(2), m.group(3))
+            if m.group(1)
+            else (m.group(5), m.group(4), m.group(6))
+        )
+        month = MONTHS.get(mon[:3])
+        if month:
+            d = _date(int(year), month, int(day))
+            return (d, "") if d else (None, "is not a real calendar date")
+    return None, "is not a date Excel or xlcrm can read; type it as year-month-day, e.g. 2024-03-15"
+
+
+_CURRENCY = re.compile(r"^(?:[¥￥$€£]|rmb|cny|usd|eur)\s*|\s*(?:元|rmb|cny|usd|eur)$", re.I)
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+_PLAIN = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+
+
+def parse_number_text(text: str) -> tuple[float | None, str]:
+    """A number typed as text: '1,200', '¥ 35', '(12.50)' are read; '12,5' is refused."""
+    s = _fold(text).replace("\u00a0", "").replace(" ", "")
+    neg = False
+    if s.startswith("(") and s.endswith(")"):
+        neg, s = True, s[1:-1]
+    s = _CURRENCY.sub("", s).strip()
+    if s.startswith("-") and neg:
+        return None, "is not a number"
+    if _THOUSANDS.match(s):
+        s = s.replace(",", "")
+    elif re.match(r"^[+-]?\d+,\d{1,2}$", s):
+        return None, "uses a comma as decimal point; type it with a dot, e.g. 12.5"
+    if not _PLAIN.match(s):
+        return None, "is not a number; type digits only, e.g. 120.50"
+    v = float(s)
+    return (-v if neg else v), ""
+
+
+def parse_bool_text(text: str) -> bool | None:
+    s = normalize_label(text)
+    if s in YES:
+        return True
+    if s in NO:
+        return False
+    return None
+
+
+def is_error_text(text: str) -> bool:
+    return _fold(text).upper() in EXCEL_ERROR_TEXT

@@ -1,0 +1,1 @@
+"""Reading and patching the OOXML package directly, one module per part of the format."""

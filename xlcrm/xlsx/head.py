@@ -1,0 +1,80 @@
+"""The first rows of a sheet, parsed just far enough to find the header row."""
+
+from __future__ import annotations
+
+import zipfile
+
+from defusedxml import ElementTree as SafeET
+
+from ..problems import BookError
+from .cellref import col_index, split_ref
+from .package import local
+from .sharedstrings import SharedStrings
+
+
+def head_rows(
+    zf: zipfile.ZipFile, part: str, sst: SharedStrings, max_rows: int = 40, from_row: int = 1
+) -> dict[int, dict[int, str]]:
+    """Rows {row: {col: text}} of the first ``max_rows`` rows holding values, from ``from_row``."""
+    rows: dict[int, dict[int, str]] = {}
+    try:
+        fh = zf.open(part)
+    except KeyError as exc:
+        raise BookError(f"The sheet part {part} is missing; the file is damaged.") from exc
+    with fh:
+        row_no = 0
+        cells: dict[int, str] = {}
+        next_col = 1
+        try:
+            for event, el in SafeET.iterparse(fh, events=("start", "end")):
+                tag = local(el.tag)
+                if event == "start":
+                    if tag == "row":
+                        r = el.get("r")
+                        row_no = int(r) if r else row_no + 1
+                        cells, next_col = {}, 1
+                    continue
+                if tag == "c":
+                    ref = el.get("r")
+                    col = split_ref(ref)[1] if ref else next_col
+                    next_col = col + 1
+                    text = _cell_text(el, sst)
+                    if text is not None and text.strip() != "":
+                        cells[col] = text
+                    el.clear()
+                elif tag == "row":
+                    if cells and row_no >= from_row:
+                        rows[row_no] = cells
+                        if len(rows) >= max_rows:
+                            break
+                    el.clear()
+                elif tag == "sheetData":
+                    break
+        except SafeET.ParseError as exc:
+            raise BookError(f"The sheet part {part} is damaged ({exc}).") from exc
+    return rows
+
+
+def _cell_text(el, sst: SharedStrings) -> str | None:
+    t = el.get("t", "n")
+    v = None
+    inline: list[str] = []
+    for child in el:
+        ct = local(child.tag)
+        if ct == "v":
+            v = child.text
+        elif ct == "is":
+            inline.extend(x.text or "" for x in child.iter() if local(x.tag) == "t")
+    if t == "inlineStr":
+        return "".join(inline)
+    if v is None:
+        return None
+    if t == "s":
+        try:
+            return sst.get(int(v))
+        except ValueError:
+            return None
+    return v
+
+
+__all__ = ["col_index", "head_rows"]

@@ -1,0 +1,261 @@
+"""Open an .xlsx/.xlsm package and find its parts: workbook, sheets, tables, shared strings.
+
+Only the small parts are parsed here (workbook, rels, tables); sheet data is left to the fast
+reader and to the streaming patcher. Every XML part goes through defusedxml: no DTDs, no entities.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.etree.ElementTree import Element
+
+from defusedxml import ElementTree as SafeET
+
+from ..problems import BookError
+
+NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+NS_STRICT = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+REL_OFFICE_DOC = NS_REL + "/officeDocument"
+REL_WORKSHEET = NS_REL + "/worksheet"
+REL_TABLE = NS_REL + "/table"
+REL_SST = NS_REL + "/sharedStrings"
+REL_STYLES = NS_REL + "/styles"
+REL_CALC_CHAIN = NS_REL + "/calcChain"
+
+SMALL_PART_LIMIT = 64 * 1024 * 1024  # workbook, rels, tables, styles: far below this in real books
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
+
+
+def local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+@dataclass
+class TableInfo:
+    part: str
+    name: str
+    display_name: str
+    ref: str
+    header_rows: int
+    totals_rows: int
+    columns: list[str]
+
+
+@dataclass
+class SheetInfo:
+    name: str
+    rid: str
+    part: str
+    state: str = "visible"
+    tables: list[TableInfo] = field(default_factory=list)
+
+
+@dataclass
+class Package:
+    path: Path
+    zf: zipfile.ZipFile
+    workbook_part: str
+    sheets: list[SheetInfo]
+    date1904: bool
+    shared_strings_part: str | None
+    styles_part: str | None
+
+    def close(self) -> None:
+        self.zf.close()
+
+    def __enter__(self) -> Package:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def read_small(self, part: str) -> bytes:
+        return read_member(self.zf, part)
+
+    def sheet(self, name: str) -> SheetInfo:
+        for s in self.sheets:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+
+def read_member(zf: zipfile.ZipFile, part: str, limit: int = SMALL_PART_LIMIT) -> bytes:
+    info = zf.getinfo(part)
+    if info.file_size > limit:
+        raise BookError(f"The part {part} is unreasonably large ({info.file_size:,} bytes).")
+    with zf.open(info) as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise BookError(f"The part {part} inflates beyond {limit:,} bytes.")
+    return data
+
+
+def parse_xml(data: bytes, part: str) -> Element:
+    try:
+        return SafeET.fromstring(data)
+    except SafeET.ParseError as exc:
+        raise BookError(f"The part {part} is not valid XML ({exc}); the file is damaged.") from exc
+    except Exception as exc:  # defusedxml refusals (DTD, entities) and similar
+        raise BookError(f"The part {part} was refused: {type(exc).__name__}.") from exc
+
+
+def sniff(path: Path) -> None:
+    """Refuse files that are not an OOXML zip, with a message naming what they are instead."""
+    if not path.exists():
+        raise BookError(f"File not found: {path}")
+    if path.is_dir():
+        raise BookError(f"{path} is a folder, not a workbook.")
+    size = path.stat().st_size
+    if size == 0:
+        raise BookError(f"{path.name} is empty (0 bytes); it may still be copying.")
+    suffix = path.suffix.lower()
+    with path.open("rb") as fh:
+        head = fh.read(8)
+        if head == OLE_MAGIC:
+            fh.seek(0)
+            blob = fh.read(min(size, 64 * 1024 * 1024))
+            if ENCRYPTED_MARK in blob:
+                raise BookError(
+                    f"{path.name} is password-protected. Open it in Excel, remove the password "
+                    "(File > Info > Protect Workbook), save, and try again."
+                )
+            raise BookError(
+                f"{path.name} is an old-style .xls workbook. Open it in Excel and save it as "
+                "Excel Workbook (*.xlsx)."
+            )
+    if head[:4] != b"PK\x03\x04" and head[:4] != b"PK\x05\x06":
+        text = head.lstrip().lower()
+        if text.startswith((b"<html", b"<!doc", b"<?xml", b"<tab")):
+            kind = "a web page (HTML/XML) renamed to " + suffix
+        elif suffix in (".csv", ".txt") or b"," in head or b";" in head or b"\t" in head:
+            kind = "a text/CSV file, not an Excel workbook"
+        else:
+            kind = "not an Excel workbook"
+        raise BookError(
+            f"{path.name} is {kind}. Open it in Excel and save it as Excel Workbook (*.xlsx)."
+        )
+    if suffix in (".xls", ".xlsb", ".ods"):
+        raise BookError(f"{path.name}: {suffix} files are not supported; save as .xlsx.")
+
+
+def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str, str]]:
+    """Relationships of a part: id -> (type, resolved target part, target mode)."""
+    folder, name = posixpath.split(part)
+    rels_part = posixpath.join(folder, "_rels", name + ".rels")
+    if rels_part not in zf.NameToInfo:
+        return {}
+    root = parse_xml(read_member(zf, rels_part), rels_part)
+    out: dict[str, tuple[str, str, str]] = {}
+    for rel in root:
+        if local(rel.tag) != "Relationship":
+            continue
+        target = rel.get("Target", "")
+        mode = rel.get("TargetMode", "Internal")
+        if mode != "External":
+            target = resolve_target(folder, target)
+        out[rel.get("Id", "")] = (rel.get("Type", ""), target, mode)
+    return out
+
+
+def resolve_target(folder: str, target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join(folder, target))
+
+
+def part_rels(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str, str]]:
+    return _rels(zf, part)
+
+
+def _table(zf: zipfile.ZipFile, part: str) -> TableInfo | None:
+    if part not in zf.NameToInfo:
+        return None
+    root = parse_xml(read_member(zf, part), part)
+    cols = [c.get("name", "") for el in root if local(el.tag) == "tableColumns" for c in el]
+    return TableInfo(
+        part=part,
+        name=root.get("name", ""),
+        display_name=root.get("displayName", root.get("name", "")),
+        ref=root.get("ref", ""),
+        header_rows=int(root.get("headerRowCount", "1")),
+        totals_rows=int(root.get("totalsRowCount", "0") or 0),
+        columns=cols,
+    )
+
+
+def open_package(path: str | Path) -> Package:
+    path = Path(path)
+    sniff(path)
+    try:
+        zf = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as exc:
+        raise BookError(f"{path.name} is damaged or incomplete (not a valid zip: {exc}).") from exc
+    except OSError as exc:
+        raise BookError(f"{path.name} cannot be opened: {exc.strerror or exc}.") from exc
+    try:
+        return _load(path, zf)
+    except BookError:
+        zf.close()
+        raise
+    except (zipfile.BadZipFile, KeyError, ValueError, EOFError, OSError) as exc:
+        zf.close()
+        raise BookError(
+            f"{path.name} is damaged or incomplete ({type(exc).__name__}: {exc})."
+        ) from exc
+
+
+def _load(path: Path, zf: zipfile.ZipFile) -> Package:
+    names = zf.NameToInfo
+    if "[Content_Types].xml" not in names:
+        raise BookError(f"{path.name} is a zip file but not an Excel workbook.")
+    root_rels = _rels(zf, "")
+    wb_part = next((t for ty, t, _ in root_rels.values() if ty.endswith("/officeDocument")), None)
+    if wb_part is None and "xl/workbook.xml" in names:
+        wb_part = "xl/workbook.xml"
+    if wb_part is None or wb_part not in names:
+        raise BookError(f"{path.name} has no workbook part; it is not an Excel workbook.")
+    root = parse_xml(read_member(zf, wb_part), wb_part)
+    if root.tag.startswith("{" + NS_STRICT):
+        raise BookError(
+            f"{path.name} is saved as 'Strict Open XML'. Save it as 'Excel Workbook (*.xlsx)'."
+        )
+    date1904 = False
+    sheets_el = None
+    for el in root:
+        tag = local(el.tag)
+        if tag == "workbookPr":
+            date1904 = el.get("date1904", "0").lower() in ("1", "true")
+        elif tag == "sheets":
+            sheets_el = el
+    rels = _rels(zf, wb_part)
+    sheets: list[SheetInfo] = []
+    for s in sheets_el if sheets_el is not None else []:
+        rid = s.get(f"{{{NS_REL}}}id") or ""
+        rel = rels.get(rid)
+        if rel is None or not rel[0].endswith("/worksheet"):
+            continue  # chartsheets, dialog sheets: never data
+        info = SheetInfo(s.get("name", ""), rid, rel[1], s.get("state", "visible"))
+        if info.part in names:
+            for ty, target, _ in _rels(zf, info.part).values():
+                if ty.endswith("/table"):
+                    t = _table(zf, target)
+                    if t is not None:
+                        info.tables.append(t)
+        sheets.append(info)
+    sst = next((t for ty, t, _ in rels.values() if ty.endswith("/sharedStrings")), None)
+    styles = next((t for ty, t, _ in rels.values() if ty.endswith("/styles")), None)
+    return Package(
+        path,
+        zf,
+        wb_part,
+        sheets,
+        date1904,
+        sst if sst in names else None,
+        styles if styles in names else None,
+    )
