@@ -146,7 +146,7 @@ def _find_header(pkg: Package, sst: SharedStrings, info: SheetInfo, spec: SheetS
     for t in info.tables:
         if not t.ref or t.header_rows < 1:
             continue
-        r1, c1, r2, c2 = split_range(t.ref)
+        r1, c1, _r2, c2 = split_range(t.ref)
         heads = head_rows(pkg.zf, info.part, sst, max_rows=1, from_row=r1)
         cells = heads.get(r1, {})
         if not cells:
@@ -160,9 +160,9 @@ def _find_header(pkg: Package, sst: SharedStrings, info: SheetInfo, spec: SheetS
     for r, cells in sorted(rows.items()):
         keys = {spec.match_header(v) for v in cells.values()} - {None}
         score = len(keys) + 10 * len(keys & required)
-        if len(keys) >= 2 or (keys & required and len(spec.required) == 1):
-            if score > best_score:
-                best, best_score = r, score
+        usable = len(keys) >= 2 or (keys & required and len(spec.required) == 1)
+        if usable and score > best_score:
+            best, best_score = r, score
     if best is None:
         wanted = ", ".join(spec.column(k).label("en") for k in spec.required)
         raise BookError(
@@ -261,15 +261,15 @@ def _read_sheet(
     first_rel = header_row + 1 - start
     last_rel = nrows - 1
     if table is not None:
-        r1, _, r2, _ = split_range(table.ref)
+        _r1, _, r2, _ = split_range(table.ref)
         if table.totals_rows:
             last_rel = min(last_rel, r2 - table.totals_rows - start)
     # trailing blank rows are no rows; blank rows inside the data are reported
     filled = pd.Series(False, index=range(nrows))
-    for k, s in frame.items():
+    for s in frame.values():
         filled |= _nonblank(s).to_numpy()
-    for k in odd_rel:
-        for r in odd_rel[k]:
+    for odd in odd_rel.values():
+        for r in odd:
             if r < nrows:
                 filled.iat[r] = True
     body = filled.iloc[max(first_rel, 0) : last_rel + 1]

@@ -85,7 +85,7 @@ def _data_sheet(wb, fmt, spec: SheetSpec, lang: str, frame: pd.DataFrame | None)
     outputs = output_columns() if spec.key == "customers" else []
     cols += [(o.key, o.label(lang), o.kind, o.width) for o in outputs]
     n = 0 if frame is None else len(frame)
-    for i, (key, label, kind, width) in enumerate(cols):
+    for i, (_key, label, kind, width) in enumerate(cols):
         ws.set_column(
             i, i, max(width, len(label) * (2 if lang == "zh" else 1) + 2), _col_format(kind, fmt)
         )
@@ -175,7 +175,7 @@ def _settings_sheet(wb, fmt, lang: str, frame: pd.DataFrame | None) -> None:
             "columns": [{"header": c.label(lang)} for c in spec.columns],
         },
     )
-    for r, (label, value, desc, kind) in enumerate(rows, start=1):
+    for r, (label, value, desc, _kind) in enumerate(rows, start=1):
         ws.write_string(r, 0, label)
         if value is None:
             pass

@@ -130,7 +130,9 @@ def sniff(path: Path) -> None:
                 "Excel Workbook (*.xlsx)."
             )
     if head[:4] != b"PK\x03\x04" and head[:4] != b"PK\x05\x06":
-        text = head.lstrip().lower()
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+        text = head.lstrip(b"\xef\xbb\xbf \r\n\t").lower()
         if text.startswith((b"<html", b"<!doc", b"<?xml", b"<tab")):
             kind = "a web page (HTML/XML) renamed to " + suffix
         elif suffix in (".csv", ".txt") or b"," in head or b";" in head or b"\t" in head:

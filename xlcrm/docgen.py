@@ -1,0 +1,87 @@
+"""Render the reference parts of docs/ from the schemas, so they cannot drift from the code.
+
+``python -m xlcrm.docgen`` rewrites the generated blocks; a test checks they are current.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .rules import output_columns
+from .schema import SHEET_KEYS, settings_schema, sheet_spec
+
+BEGIN, END = "<!-- generated:{name} -->", "<!-- end:{name} -->"
+
+
+def columns_table() -> str:
+    out = []
+    for key in SHEET_KEYS:
+        spec = sheet_spec(key)
+        need = ", ".join(spec.column(k).label() for k in spec.required_columns)
+        out.append(f"### {spec.label('en')} ({spec.label('zh')})\n")
+        out.append(f"Also recognised as: {', '.join(spec.aliases)}. Required columns: {need}.\n")
+        out.append("| column | 中文 | kind | rules | other accepted headers |")
+        out.append("| --- | --- | --- | --- | --- |")
+        for c in spec.columns:
+            rules = []
+            for kw in ("minimum", "exclusiveMinimum", "maximum", "minLength", "maxLength"):
+                if kw in c.schema:
+                    rules.append(f"{kw} {c.schema[kw]}")
+            if c.choices:
+                rules.append(
+                    "one of "
+                    + ", ".join(f"{ch.labels['en']}/{ch.labels.get('zh', '')}" for ch in c.choices)
+                )
+            if "pattern" in c.schema:
+                rules.append(f"pattern ({c.severity})")
+            if c.key in spec.required:
+                rules.append("required in every row")
+            out.append(
+                f"| {c.label('en')} | {c.label('zh')} | {c.kind} | {'; '.join(rules)} | "
+                f"{', '.join(c.aliases)} |"
+            )
+        out.append("")
+    return "\n".join(out)
+
+
+def settings_table() -> str:
+    out = ["| setting | 中文 | default | meaning |", "| --- | --- | --- | --- |"]
+    for key, p in settings_schema()["properties"].items():
+        default = "blank" if p.get("default") is None else p["default"]
+        out.append(
+            f"| {p['x-label']['en']} (`{key}`) | {p['x-label']['zh']} | {default} | "
+            f"{p['description']} |"
+        )
+    return "\n".join(out)
+
+
+def outputs_table() -> str:
+    out = ["| column | 中文 | how it is computed | 计算方法 |", "| --- | --- | --- | --- |"]
+    for o in output_columns():
+        out.append(f"| {o.en} | {o.zh} | {o.explain_en} | {o.explain_zh} |")
+    return "\n".join(out)
+
+
+BLOCKS = {"columns": columns_table, "settings": settings_table, "outputs": outputs_table}
+
+
+def render(text: str) -> str:
+    for name, fn in BLOCKS.items():
+        b, e = BEGIN.format(name=name), END.format(name=name)
+        pattern = re.compile(re.escape(b) + r".*?" + re.escape(e), re.S)
+        text = pattern.sub(lambda _m, b=b, e=e, fn=fn: f"{b}\n{fn()}\n{e}", text)
+    return text
+
+
+def main() -> None:
+    for path in sorted(Path("docs").glob("*.md")):
+        text = path.read_text("utf-8")
+        new = render(text)
+        if new != text:
+            path.write_text(new, "utf-8")
+            print(f"updated {path}")
+
+
+if __name__ == "__main__":
+    main()
