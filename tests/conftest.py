@@ -30,11 +30,17 @@ def write_book(
     sheets: dict[str, list[list[object]]],
     tables: bool = False,
     settings: dict[str, object] | None = None,
+    date1904: bool = False,
 ) -> Path:
     """Rows per sheet; the first row is the header. Values keep their Python type in the cell."""
     wb = xlsxwriter.Workbook(
         str(path),
-        {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
+        {
+            "strings_to_numbers": False,
+            "date_1904": date1904,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
     )
     date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
     for name, rows in sheets.items():
@@ -88,13 +94,13 @@ SALES_HEADER = ["Date", "Order ID", "Customer ID", "Product", "Amount"]
 def basic_sheets() -> dict[str, list[list[object]]]:
     return {
         "Customers": [
-            CUSTOMERS_HEADER,
+            list(CUSTOMERS_HEADER),
             ["C1", "Ann", "138 0013 8000", "ann@example.com", dt.date(1990, 5, 1)],
             ["C2", "Bob", None, None, None],
             [1003, "Cai", None, None, None],
         ],
         "Sales": [
-            SALES_HEADER,
+            list(SALES_HEADER),
             [dt.date(2024, 1, 5), "O1", "C1", "Tea", 100.0],
             [dt.date(2024, 2, 5), "O2", "C1", "Tea", 50.0],
             [dt.date(2024, 3, 5), "O3", "C2", "Cake", 20.0],

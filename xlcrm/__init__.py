@@ -3,6 +3,14 @@
 __version__ = "0.1.0"
 
 from .api import init_workbook
+from .pipeline import UpdateResult, update
 from .validate import ValidationResult, validate
 
-__all__ = ["ValidationResult", "__version__", "init_workbook", "validate"]
+__all__ = [
+    "UpdateResult",
+    "ValidationResult",
+    "__version__",
+    "init_workbook",
+    "update",
+    "validate",
+]

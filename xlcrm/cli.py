@@ -80,6 +80,94 @@ def validate_cmd(book: Path, fmt: str, as_of: dt.date | None) -> None:
     sys.exit(result.exit_code)
 
 
+@main.command(name="update")
+@click.argument("books", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the result here instead of over BOOK (one BOOK only).",
+)
+@click.option("--as-of", "as_of", callback=_date, help="Compute as of this day (YYYY-MM-DD).")
+@click.option("--dry-run", is_flag=True, help="Compute and report; write nothing.")
+@click.option("--no-backup", is_flag=True, help="Do not keep a copy of the previous version.")
+@click.option(
+    "--keep-going",
+    is_flag=True,
+    help="Leave rows with errors out, write the rest, list problems in a Problems sheet.",
+)
+@click.option("--format", "fmt", type=FORMAT, default="text", show_default=True)
+@click.option("--stamp", hidden=True, help="Fixed 'updated at' time (tests).")
+def update_cmd(
+    books: tuple[Path, ...],
+    out: Path | None,
+    as_of: dt.date | None,
+    dry_run: bool,
+    no_backup: bool,
+    keep_going: bool,
+    fmt: str,
+    stamp: str | None,
+) -> None:
+    """Validate BOOK(s), compute every output column and write it back.
+
+    Exit 0 = written (or dry run), 1 = errors blocked the write, 2 = unreadable or not writable.
+    """
+    from .pipeline import update
+
+    if out and len(books) > 1:
+        raise click.UsageError("-o/--out takes one BOOK")
+    fixed = dt.datetime.fromisoformat(stamp) if stamp else None
+    worst = 0
+    docs = []
+    for i, book in enumerate(books, start=1):
+        if fmt == "text" and len(books) > 1:
+            click.echo(f"[{i}/{len(books)}] {book}", err=True)
+        r = update(
+            book,
+            out=out,
+            as_of=as_of,
+            dry_run=dry_run,
+            backup=not no_backup,
+            keep_going=keep_going,
+            stamp=fixed,
+        )
+        worst = max(worst, r.exit_code)
+        if fmt == "json":
+            docs.append(r.as_dict())
+        else:
+            print_update(r)
+    if fmt == "json":
+        click.echo(json.dumps(docs if len(docs) > 1 else docs[0], ensure_ascii=False, indent=2))
+    sys.exit(worst)
+
+
+def print_update(r) -> None:
+    if r.fatal:
+        click.echo(f"{r.path}: {r.fatal}", err=True)
+        return
+    if r.errors and not (r.written or r.dry_run):
+        for p in r.problems:
+            click.echo(_line(p))
+        click.echo(
+            f"{r.path}: NOT UPDATED: {len(r.errors)} error(s). Fix them, or run with "
+            "--keep-going to update the rest."
+        )
+        return
+    what = "dry run, nothing written" if r.dry_run else f"written to {r.out}"
+    extra = (
+        f", {r.sales_after_as_of:,} sales after the as-of date ignored"
+        if r.sales_after_as_of
+        else ""
+    )
+    left = f", {r.rows_left_out:,} rows with errors left out" if r.rows_left_out else ""
+    n_warn = len([p for p in r.problems if p.severity == "warning"])
+    click.echo(
+        f"{r.path}: {r.customers:,} customers, {r.sales_rows:,} sales rows{extra}{left}; "
+        f"{len(r.columns)} columns as of {r.as_of}; {n_warn} warning(s); {what} "
+        f"in {r.seconds:.1f} s."
+    )
+
+
 def print_validation(result: ValidationResult) -> None:
     if result.fatal:
         click.echo(f"{result.path}: {result.fatal}", err=True)

@@ -1,0 +1,179 @@
+"""update(path): read -> validate -> compute -> write back. The CLI and the Excel door call it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .book import Book
+from .problems import ERROR, NOTE, BookError, Problem
+from .rules import UPDATED_AT, compute_all, output_columns
+from .save import atomic_write, book_lock, check_writable
+from .validate import error_rows, validate
+from .xlsx.sheetwrite import OWNED_MARK
+from .xlsx.writeback import OwnedSheet, WriteReport, stamp_now, write_back
+
+PROBLEMS_SHEET = "Problems"
+
+
+@dataclass
+class UpdateResult:
+    path: Path
+    out: Path | None = None
+    problems: list[Problem] = field(default_factory=list)
+    fatal: str | None = None
+    written: bool = False
+    dry_run: bool = False
+    customers: int = 0
+    sales_rows: int = 0
+    sales_after_as_of: int = 0
+    rows_left_out: int = 0
+    as_of: dt.date | None = None
+    columns: list[str] = field(default_factory=list)
+    write: WriteReport | None = None
+    backup: Path | None = None
+    seconds: float = 0.0
+    outputs: pd.DataFrame | None = None
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == ERROR]
+
+    @property
+    def exit_code(self) -> int:
+        if self.fatal:
+            return 2
+        return 1 if self.errors and not self.written and not self.dry_run else 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": str(self.path),
+            "out": str(self.out) if self.out else None,
+            "fatal": self.fatal,
+            "written": self.written,
+            "dry_run": self.dry_run,
+            "customers": self.customers,
+            "sales_rows": self.sales_rows,
+            "sales_after_as_of": self.sales_after_as_of,
+            "rows_left_out": self.rows_left_out,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "columns": self.columns,
+            "seconds": round(self.seconds, 3),
+            "backup": str(self.backup) if self.backup else None,
+            "errors": len(self.errors),
+            "problems": [p.as_dict() for p in self.problems],
+        }
+
+
+def update(
+    path: str | Path,
+    out: str | Path | None = None,
+    as_of: dt.date | None = None,
+    dry_run: bool = False,
+    backup: bool = True,
+    keep_going: bool = False,
+    stamp: dt.datetime | None = None,
+) -> UpdateResult:
+    """Validate and compute; unless errors block it or ``dry_run``, write the results back."""
+    t0 = time.perf_counter()
+    path = Path(path)
+    target = Path(out) if out else path
+    result = UpdateResult(path, target, dry_run=dry_run)
+    checked = validate(path, as_of=as_of)
+    result.problems = checked.problems
+    if checked.fatal:
+        result.fatal = checked.fatal
+        return _done(result, t0)
+    book = checked.book
+    result.as_of = book.as_of
+    if checked.errors and not keep_going:
+        return _done(result, t0)
+    if checked.errors:
+        result.rows_left_out = _leave_out_error_rows(book, checked.problems)
+    sales = book.frame("sales")
+    result.sales_rows = len(sales)
+    result.sales_after_as_of = (
+        int((sales["date"] > pd.Timestamp(book.as_of)).sum()) if len(sales) else 0
+    )
+    outputs = compute_all(book)
+    outputs[UPDATED_AT.key] = pd.Timestamp(stamp or stamp_now())
+    result.outputs = outputs
+    result.customers = len(outputs)
+    result.columns = [c.key for c in output_columns()]
+    if dry_run:
+        return _done(result, t0)
+    try:
+        check_writable(target)
+        with book_lock(target):
+            result.backup = atomic_write(
+                target, lambda tmp: _write(path, tmp, book, outputs, result), backup=backup
+            )
+    except BookError as exc:
+        result.fatal = str(exc)
+        return _done(result, t0)
+    except OSError as exc:
+        result.fatal = f"{target.name} could not be written: {exc.strerror or exc}."
+        return _done(result, t0)
+    result.written = True
+    return _done(result, t0)
+
+
+def _write(src: Path, tmp: Path, book: Book, outputs: pd.DataFrame, result: UpdateResult) -> None:
+    customers = book.sheets["customers"]
+    listed = [p for p in result.problems if p.severity != NOTE]
+    owned, remove = [], ()
+    if listed:
+        owned.append(problems_sheet(listed, result))
+    else:
+        remove = (PROBLEMS_SHEET,)
+    lang = book.settings.get("language") or "en"
+    if any("\u4e00" <= ch <= "\u9fff" for h in customers.headers.values() for ch in h):
+        lang = "zh"
+    result.write = write_back(
+        src,
+        tmp,
+        customers.name,
+        customers.header_row,
+        outputs,
+        output_columns(),
+        owned,
+        lang,
+        remove,
+    )
+
+
+def problems_sheet(problems: list[Problem], result: UpdateResult) -> OwnedSheet:
+    when = (result.as_of or dt.date.today()).isoformat()
+    rows: list[list[object]] = [
+        [
+            f"{OWNED_MARK}: problems found on the last update (as of {when}). Fix them in their "
+            "sheets; this sheet is rewritten on every update."
+        ],
+        ["Severity", "Sheet", "Cell", "Column", "Value", "What to do"],
+    ]
+    for p in problems:
+        cell = f"{p.column or ''}{p.row or ''}"
+        rows.append([p.severity, p.sheet, cell, p.header or "", p.value or "", p.message])
+    return OwnedSheet(PROBLEMS_SHEET, rows, [10, 14, 8, 18, 24, 90])
+
+
+def _leave_out_error_rows(book: Book, problems: list[Problem]) -> int:
+    bad = error_rows(problems)
+    n = 0
+    for sheet in book.sheets.values():
+        rows = bad.get(sheet.name)
+        if rows:
+            drop = sheet.frame.index.intersection(list(rows))
+            n += len(drop)
+            sheet.frame = sheet.frame.drop(index=drop)
+    return n
+
+
+def _done(result: UpdateResult, t0: float) -> UpdateResult:
+    result.seconds = time.perf_counter() - t0
+    return result

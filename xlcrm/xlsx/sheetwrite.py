@@ -1,0 +1,67 @@
+"""Whole worksheets for the sheets xlcrm owns (Problems, later Due): rows of text and numbers.
+
+Every text cell is an inline string, so nothing the owner typed can turn into a formula here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+
+from .cellref import col_letter
+from .text import CELL_LIMIT, xml_escape_text
+
+NS = (
+    'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+)
+OWNED_MARK = "xlcrm"
+
+
+def cell_xml(ref: str, value: object, style: int | None = None) -> str:
+    s = f' s="{style}"' if style else ""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, int | float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return ""
+        return f'<c r="{ref}"{s}><v>{value!r}</v></c>'
+    text = str(value)[:CELL_LIMIT]
+    space = ' xml:space="preserve"' if text != text.strip() else ""
+    return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{xml_escape_text(text)}</t></is></c>'
+
+
+def sheet_xml(
+    rows: Iterable[Sequence[object]],
+    widths: Sequence[int],
+    header_row: int,
+    header_style: int | None = None,
+) -> Iterator[bytes]:
+    """A worksheet part with a frozen header row at ``header_row``."""
+    cols = "".join(
+        f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
+        for i, w in enumerate(widths, start=1)
+    )
+    pane = (
+        f'<sheetViews><sheetView workbookViewId="0"><pane ySplit="{header_row}" '
+        f'topLeftCell="A{header_row + 1}" activePane="bottomLeft" state="frozen"/>'
+        "</sheetView></sheetViews>"
+    )
+    yield (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet {NS}>{pane}'
+        f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>'
+    ).encode()
+    buf: list[str] = []
+    for r, row in enumerate(rows, start=1):
+        style = header_style if r == header_row else None
+        cells = "".join(cell_xml(f"{col_letter(c)}{r}", v, style) for c, v in enumerate(row, 1))
+        buf.append(f'<row r="{r}">{cells}</row>')
+        if len(buf) >= 2000:
+            yield "".join(buf).encode()
+            buf = []
+    yield (
+        "".join(buf) + "</sheetData>"
+        '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
+        'footer="0.3"/></worksheet>'
+    ).encode()

@@ -1,0 +1,312 @@
+"""Write computed columns and xlcrm's own sheets into a copy of the owner's package.
+
+Members that need no change are copied raw. Changed: the Customers sheet part (only the output
+cells), the sheets xlcrm owns, and the bookkeeping they need (content types, workbook and its
+rels, app.xml, styles only for a new style, the Customers table when a column is appended,
+calcChain when a formula cell is overwritten).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..problems import BookError
+from ..rules.base import OutputColumn
+from ..schema import normalize_label
+from . import workbookparts as wp
+from .cellref import split_range
+from .head import head_rows
+from .package import Package, SheetInfo, open_package, read_member
+from .sharedstrings import SharedStrings
+from .sheetpatch import ColumnPlan, OutputCell, PatchReport, patch_sheet
+from .sheetwrite import OWNED_MARK, sheet_xml
+from .styles import Styles
+from .tablepatch import add_columns, unique_names
+from .text import CELL_LIMIT, xml_escape_text
+from .zipcopy import copy_raw, write_member
+
+SHEET_PART_LIMIT = 2 * 1024 * 1024 * 1024
+
+
+@dataclass
+class OwnedSheet:
+    name: str
+    rows: list[list[object]]  # first row: title starting with 'xlcrm'; header_row: headers
+    widths: list[int]
+    header_row: int = 2
+
+
+@dataclass
+class WriteReport:
+    columns: list[str] = field(default_factory=list)
+    new_columns: list[str] = field(default_factory=list)
+    cells_written: int = 0
+    formulas_overwritten: int = 0
+    changed_members: list[str] = field(default_factory=list)
+    added_members: list[str] = field(default_factory=list)
+    removed_members: list[str] = field(default_factory=list)
+
+
+def write_back(
+    src: Path,
+    dst: Path,
+    customers_sheet: str,
+    header_row: int,
+    outputs: pd.DataFrame,
+    columns: list[OutputColumn],
+    owned: list[OwnedSheet],
+    lang: str = "en",
+    remove_owned: tuple[str, ...] = (),
+) -> WriteReport:
+    with open_package(src) as pkg:
+        return _write(
+            pkg, dst, customers_sheet, header_row, outputs, columns, owned, lang, remove_owned
+        )
+
+
+def _write(
+    pkg: Package,
+    dst: Path,
+    customers_sheet: str,
+    header_row: int,
+    outputs: pd.DataFrame,
+    columns: list[OutputColumn],
+    owned: list[OwnedSheet],
+    lang: str,
+    remove_owned: tuple[str, ...],
+) -> WriteReport:
+    zf = pkg.zf
+    report = WriteReport()
+    info = pkg.sheet(customers_sheet)
+    sst = SharedStrings(zf, pkg.shared_strings_part)
+    header = head_rows(zf, info.part, sst, max_rows=1, from_row=header_row).get(header_row, {})
+    if not header:
+        raise BookError("The Customers header row could not be read back.")
+    changed: dict[str, bytes | object] = {}
+    styles = Styles.parse(read_member(zf, pkg.styles_part) if pkg.styles_part else None)
+    plans, new_cols = _plan_columns(pkg, info, header, columns, outputs, styles, lang, report)
+    xml = read_member(zf, info.part, SHEET_PART_LIMIT)
+    patch = PatchReport()
+    chunks = list(patch_sheet(xml, plans, header_row, styles, patch))
+    changed[info.part] = chunks
+    report.cells_written = patch.cells_written
+    report.formulas_overwritten = patch.formulas_overwritten
+    if new_cols:
+        table = _table_to_extend(info, min(c for c, _ in new_cols))
+        if table is not None:
+            names = unique_names(table.columns, [n for _, n in new_cols])
+            if names != [n for _, n in new_cols]:
+                raise BookError("Internal: table column names changed after planning.")
+            changed[table.part] = add_columns(read_member(zf, table.part), names)
+    if styles.changed:
+        changed[pkg.styles_part] = styles.xml
+    added, removed = _owned_sheets(pkg, owned, remove_owned, changed)
+    if patch.formulas_overwritten:
+        removed += _drop_calc_chain(pkg, changed)
+    _write_zip(zf, dst, changed, added, removed)
+    report.changed_members = sorted(k for k in changed if k not in added)
+    report.added_members = sorted(added)
+    report.removed_members = sorted(removed)
+    return report
+
+
+def _plan_columns(
+    pkg,
+    info: SheetInfo,
+    header: dict[int, str],
+    columns: list[OutputColumn],
+    outputs: pd.DataFrame,
+    styles: Styles,
+    lang: str,
+    report: WriteReport,
+):
+    by_label: dict[str, int] = {}
+    for col, text in header.items():
+        by_label.setdefault(normalize_label(text), col)
+    used = max(header)
+    for t in info.tables:
+        used = max(used, split_range(t.ref)[3])
+    plans: list[ColumnPlan] = []
+    new_cols: list[tuple[int, str]] = []
+    existing_names = [n for t in info.tables for n in t.columns]
+    for oc in columns:
+        col = next(
+            (
+                by_label[normalize_label(x)]
+                for x in (oc.en, oc.zh, oc.key)
+                if normalize_label(x) in by_label
+            ),
+            None,
+        )
+        header_text = None
+        if col is None:
+            used += 1
+            col = used
+            label = oc.label(lang)
+            header_text = unique_names(existing_names + [n for _, n in new_cols], [label])[0]
+            new_cols.append((col, header_text))
+            report.new_columns.append(header_text)
+        report.columns.append(oc.key)
+        plans.append(
+            ColumnPlan(
+                col=col,
+                kind=oc.kind,
+                cells=render_cells(outputs[oc.key], oc.kind, pkg.date1904),
+                header=None if header_text is None else xml_escape_text(header_text),
+                header_style=styles.style_for("text", header=True) if header_text else None,
+            )
+        )
+    return plans, new_cols
+
+
+def _table_to_extend(info: SheetInfo, first_new_col: int):
+    for t in info.tables:
+        if t.ref and split_range(t.ref)[3] + 1 == first_new_col:
+            return t
+    return None
+
+
+def excel_serial(values: pd.Series, date1904: bool) -> pd.Series:
+    """Day numbers as Excel stores them, to the whole second."""
+    epoch = pd.Timestamp("1904-01-01") if date1904 else pd.Timestamp("1899-12-30")
+    seconds = (pd.to_datetime(values) - epoch).dt.total_seconds().round()
+    return seconds / 86400
+
+
+def render_cells(values: pd.Series, kind: str, date1904: bool) -> dict[int, OutputCell]:
+    """Cells for one output column, keyed by Excel row; text is escaped here, once."""
+    rows = values.index.tolist()
+    if kind in ("date", "datetime"):
+        serial = excel_serial(values, date1904).tolist()
+        return {
+            r: OutputCell("", "") if v != v else OutputCell("n", _num(v))
+            for r, v in zip(rows, serial, strict=True)
+        }
+    if kind in ("money", "integer", "number"):
+        num = pd.to_numeric(values, errors="coerce").astype("float64").tolist()
+        return {
+            r: OutputCell("", "")
+            if v != v or v in (float("inf"), float("-inf"))
+            else OutputCell("n", _num(v))
+            for r, v in zip(rows, num, strict=True)
+        }
+    if kind == "boolean":
+        return {
+            r: OutputCell("", "") if v is None or v is pd.NA else OutputCell("b", str(int(v)))
+            for r, v in zip(rows, values.tolist(), strict=True)
+        }
+    out = {}
+    for r, v in zip(rows, values.tolist(), strict=True):
+        if v is None or v is pd.NA or (isinstance(v, float) and v != v) or v == "":
+            out[r] = OutputCell("", "")
+        else:
+            out[r] = OutputCell("s", xml_escape_text(str(v)[:CELL_LIMIT]))
+    return out
+
+
+def _num(v: float) -> str:
+    return repr(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+
+
+def _owned_sheets(
+    pkg: Package, owned: list[OwnedSheet], remove: tuple[str, ...], changed: dict
+) -> tuple[list[str], list[str]]:
+    zf = pkg.zf
+    added: list[str] = []
+    removed: list[str] = []
+    for sheet in owned:
+        body = list(sheet_xml(sheet.rows, sheet.widths, sheet.header_row))
+        existing = next((s for s in pkg.sheets if s.name.casefold() == sheet.name.casefold()), None)
+        if existing is not None:
+            _check_owned(pkg, existing)
+            changed[existing.part] = body
+            continue
+        part = _free_part_name(zf, changed)
+        changed[part] = body
+        added.append(part)
+        ct = changed.get("[Content_Types].xml") or read_member(zf, "[Content_Types].xml")
+        changed["[Content_Types].xml"] = wp.add_content_override(ct, part, wp.CT_SHEET)
+        rels_name = _rels_name(pkg.workbook_part)
+        rels = changed.get(rels_name) or read_member(zf, rels_name)
+        target = "/" + part
+        rels, rid = wp.add_relationship(rels, wp.REL_SHEET, target)
+        changed[rels_name] = rels
+        wb = changed.get(pkg.workbook_part) or read_member(zf, pkg.workbook_part)
+        changed[pkg.workbook_part] = wp.add_sheet(wb, sheet.name, rid)
+        if "docProps/app.xml" in zf.NameToInfo:
+            app = changed.get("docProps/app.xml") or read_member(zf, "docProps/app.xml")
+            changed["docProps/app.xml"] = wp.app_add_sheet(app, sheet.name)
+    for name in remove:
+        existing = next((s for s in pkg.sheets if s.name.casefold() == name.casefold()), None)
+        if existing is not None:
+            _check_owned(pkg, existing)
+            header = [["xlcrm: no problems found on the last update."]]
+            changed[existing.part] = list(sheet_xml(header, [60], 1))
+    return added, removed
+
+
+def _check_owned(pkg: Package, info: SheetInfo) -> None:
+    sst = SharedStrings(pkg.zf, pkg.shared_strings_part)
+    first = head_rows(pkg.zf, info.part, sst, max_rows=1)
+    cells = next(iter(first.values()), {}) if first else {}
+    if not cells or not str(cells.get(1, "")).startswith(OWNED_MARK):
+        raise BookError(
+            f"The workbook already has a sheet named '{info.name}' that xlcrm did not make. "
+            "Rename that sheet so xlcrm can write its own."
+        )
+
+
+def _free_part_name(zf: zipfile.ZipFile, changed: dict) -> str:
+    n = 1
+    while (
+        f"xl/worksheets/sheet{n}.xml" in zf.NameToInfo or f"xl/worksheets/sheet{n}.xml" in changed
+    ):
+        n += 1
+    return f"xl/worksheets/sheet{n}.xml"
+
+
+def _rels_name(part: str) -> str:
+    folder, _, name = part.rpartition("/")
+    return f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels"
+
+
+def _drop_calc_chain(pkg: Package, changed: dict) -> list[str]:
+    zf = pkg.zf
+    wb = changed.get(pkg.workbook_part) or read_member(zf, pkg.workbook_part)
+    changed[pkg.workbook_part] = wp.set_full_calc_on_load(wb)
+    chain = [n for n in zf.NameToInfo if re.fullmatch(r"xl/calcChain\.xml", n)]
+    if not chain:
+        return []
+    rels_name = _rels_name(pkg.workbook_part)
+    rels = changed.get(rels_name) or read_member(zf, rels_name)
+    changed[rels_name] = wp.remove_relationship_to(rels, "/calcChain")
+    ct = changed.get("[Content_Types].xml") or read_member(zf, "[Content_Types].xml")
+    changed["[Content_Types].xml"] = wp.remove_content_override(ct, chain[0])
+    return chain
+
+
+def _write_zip(
+    src: zipfile.ZipFile, dst: Path, changed: dict, added: list[str], removed: list[str]
+) -> None:
+    with zipfile.ZipFile(dst, "w", allowZip64=True) as out:
+        for info in src.infolist():
+            if info.filename in removed:
+                continue
+            if info.filename in changed:
+                data = changed[info.filename]
+                big = not isinstance(data, bytes | bytearray)
+                write_member(out, info.filename, data, like=info, level=1 if big else 6)
+            else:
+                copy_raw(out, src, info)
+        for name in added:
+            write_member(out, name, changed[name], level=6)
+
+
+def stamp_now() -> dt.datetime:
+    return dt.datetime.now().replace(microsecond=0)

@@ -1,0 +1,98 @@
+"""Write a new package from an old one: untouched members copied raw, never re-compressed.
+
+zipfile can only add members it compresses itself, so a raw copy writes the member's local
+header and its compressed bytes directly and registers the entry, letting zipfile write the
+central directory (ZIP64 included) as usual.
+"""
+
+from __future__ import annotations
+
+import shutil
+import struct
+import zipfile
+from collections.abc import Iterable
+
+_LOCAL = struct.Struct("<4s2B4HL2L2H")  # zipfile's local file header layout
+_DATA_DESCRIPTOR = 0x08
+CHUNK = 1024 * 1024
+
+
+def _strip_extra(extra: bytes, ids: tuple[int, ...]) -> bytes:
+    out, i = bytearray(), 0
+    while i + 4 <= len(extra):
+        xid, size = struct.unpack("<HH", extra[i : i + 4])
+        if xid not in ids:
+            out += extra[i : i + 4 + size]
+        i += 4 + size
+    return bytes(out)
+
+
+def copy_raw(dst: zipfile.ZipFile, src: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Append ``info`` from ``src`` to ``dst`` with its compressed bytes unchanged."""
+    fp = src.fp
+    fp.seek(info.header_offset)
+    header = fp.read(_LOCAL.size)
+    if len(header) != _LOCAL.size or header[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"bad local header for {info.filename}")
+    fields = _LOCAL.unpack(header)
+    name_len, extra_len = fields[-2], fields[-1]
+    fp.seek(info.header_offset + _LOCAL.size + name_len + extra_len)
+    new = zipfile.ZipInfo(info.filename, info.date_time)
+    new.compress_type = info.compress_type
+    new.comment = info.comment
+    new.extra = _strip_extra(info.extra, (1,))
+    new.create_system = info.create_system
+    new.create_version = info.create_version
+    new.extract_version = info.extract_version
+    new.flag_bits = info.flag_bits & ~_DATA_DESCRIPTOR
+    new.internal_attr = info.internal_attr
+    new.external_attr = info.external_attr
+    new.CRC = info.CRC
+    new.compress_size = info.compress_size
+    new.file_size = info.file_size
+    out = dst.fp
+    new.header_offset = out.tell()
+    zip64 = new.file_size > zipfile.ZIP64_LIMIT or new.compress_size > zipfile.ZIP64_LIMIT
+    out.write(new.FileHeader(zip64))
+    remaining = info.compress_size
+    while remaining:
+        chunk = fp.read(min(CHUNK, remaining))
+        if not chunk:
+            raise zipfile.BadZipFile(f"{info.filename} is truncated")
+        out.write(chunk)
+        remaining -= len(chunk)
+    dst.filelist.append(new)
+    dst.NameToInfo[new.filename] = new
+    dst.start_dir = out.tell()
+
+
+def write_member(
+    dst: zipfile.ZipFile,
+    name: str,
+    data: bytes | Iterable[bytes],
+    like: zipfile.ZipInfo | None = None,
+    level: int = 6,
+) -> None:
+    """Add a new or changed member, compressed, keeping the old entry's timestamp if any."""
+    info = zipfile.ZipInfo(name, like.date_time if like else (1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    if like is not None:
+        info.external_attr = like.external_attr
+        info.create_system = like.create_system
+    info._compresslevel = level  # type: ignore[attr-defined]
+    streamed = not isinstance(data, bytes | bytearray)
+    with dst.open(info, "w", force_zip64=streamed) as fh:
+        if isinstance(data, bytes | bytearray):
+            fh.write(data)
+        else:
+            for chunk in data:
+                fh.write(chunk)
+
+
+def member_bytes(src: zipfile.ZipFile, name: str) -> bytes:
+    with src.open(name) as fh:
+        return fh.read()
+
+
+def copy_file(a: str, b: str) -> None:
+    shutil.copyfile(a, b)
