@@ -184,5 +184,5 @@ def test_libreoffice_opens_the_result_and_sees_the_values(tmp_path):
     c1 = lines[1].split(",")
     # first purchase, last purchase, orders, revenue, average, days since, updated at
     assert c1[:5] == ["C1", "Ann", "5", "http://example.com/ann", "10"]
-    assert c1[5:12] == ["2024-01-03", "2024-02-03", "2", "100", "50", "148", "2024-07-01 08:00"]
+    assert c1[5:12] == ["2024-01-03", "2024-02-03", "2", "100", "50", "148", "2024-07-01 08:00:00"]
     assert lines[3].split(",")[0] == "007"
