@@ -7,8 +7,9 @@ import re
 _ENTITY = re.compile(r"&(#x[0-9a-fA-F]+|#[0-9]+|amp|lt|gt|quot|apos);")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 _XHHHH = re.compile(r"_x([0-9A-Fa-f]{4})_")
-# characters XML 1.0 cannot hold; Excel stores them as _xHHHH_
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# characters XML 1.0 cannot hold, and CR (which XML parsers turn into LF): Excel stores
+# them as _xHHHH_
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\r\x0e-\x1f\ufffe\uffff]")
 CELL_LIMIT = 32_767
 
 
