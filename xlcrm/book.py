@@ -52,7 +52,33 @@ class Book:
     settings: dict[str, Any]
     as_of: dt.date
     path: Path | None = None
+    cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def frame(self, kind: str) -> pd.DataFrame:
         sheet = self.sheets.get(kind)
         return sheet.frame if sheet is not None else empty_frame(kind)
+
+
+def book_from_frames(
+    frames: dict[str, pd.DataFrame], as_of: dt.date, settings: dict[str, Any] | None = None
+) -> Book:
+    """A Book straight from DataFrames (columns named by schema keys): for the rules alone."""
+    from .settings import defaults
+
+    values = {**defaults(), **(settings or {}), "as_of": as_of}
+    sheets = {}
+    for kind in ("customers", "sales", "contacts", "redemptions"):
+        frame = empty_frame(kind)
+        if kind in frames:
+            given = frames[kind].copy()
+            for col in frame.columns:
+                if col not in given.columns:
+                    given[col] = pd.Series(pd.NA, index=given.index, dtype=frame[col].dtype)
+            frame = given
+            for c in sheet_spec(kind).columns:
+                if c.kind == "date" and c.key in frame:
+                    frame[c.key] = pd.to_datetime(frame[c.key])
+                elif c.kind in ("id", "text", "choice") and c.key in frame:
+                    frame[c.key] = frame[c.key].astype("string")
+        sheets[kind] = Sheet(kind, sheet_spec(kind).label(), 1, frame)
+    return Book(sheets, values, as_of)

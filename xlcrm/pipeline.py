@@ -132,8 +132,6 @@ def _write(src: Path, tmp: Path, book: Book, outputs: pd.DataFrame, result: Upda
     else:
         remove = (PROBLEMS_SHEET,)
     lang = book.settings.get("language") or "en"
-    if any("\u4e00" <= ch <= "\u9fff" for h in customers.headers.values() for ch in h):
-        lang = "zh"
     result.write = write_back(
         src,
         tmp,

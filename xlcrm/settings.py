@@ -27,10 +27,11 @@ def setting_names() -> dict[str, str]:
     return out
 
 
-def read_settings(sheet: Sheet | None) -> tuple[dict[str, Any], list[Problem]]:
+def read_settings(sheet: Sheet | None) -> tuple[dict[str, Any], list[Problem], set[str]]:
+    """Settings values, problems, and the keys the sheet set explicitly."""
     values = defaults()
     if sheet is None or not sheet.has("name"):
-        return values, []
+        return values, [], set()
     problems: list[Problem] = []
     props = settings_schema()["properties"]
     names = setting_names()
@@ -108,7 +109,7 @@ def read_settings(sheet: Sheet | None) -> tuple[dict[str, Any], list[Problem]]:
                 "bad_setting",
             )
         )
-    return values, problems
+    return values, problems, set(rows)
 
 
 def _parse(prop: dict[str, Any], raw: str) -> tuple[Any, str]:

@@ -81,8 +81,10 @@ def check_raw(raw: RawBook, as_of: dt.date | None = None) -> tuple[Book, list[Pr
         sheets[kind] = sheet
     for kind in ("customers", "sales", "contacts", "redemptions"):
         sheets.setdefault(kind, Sheet.empty(kind))
-    settings, setting_problems = read_settings(sheets.pop("settings", None))
+    settings, setting_problems, explicit = read_settings(sheets.pop("settings", None))
     problems += setting_problems
+    if "language" not in explicit and _chinese_headers(sheets["customers"]):
+        settings["language"] = "zh"
     chosen = as_of or settings.get("as_of") or dt.date.today()
     settings["as_of"] = chosen
     book = Book(sheets, settings, chosen)
@@ -91,6 +93,10 @@ def check_raw(raw: RawBook, as_of: dt.date | None = None) -> tuple[Book, list[Pr
     problems = cap(sorted(problems, key=sort_key))
     problems.sort(key=lambda p: (order.get(p.severity, 3), *sort_key(p)[1:]))
     return book, problems
+
+
+def _chinese_headers(sheet: Sheet) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for h in sheet.headers.values() for ch in h)
 
 
 def schema_problems(sheet: Sheet, unreadable: dict[str, pd.Series]) -> list[Problem]:

@@ -11,10 +11,10 @@ from __future__ import annotations
 import pandas as pd
 
 from ..book import Book
-from . import metrics
+from . import crosssell, cycle, metrics, pyramid, scores
 from .base import OutputColumn
 
-FAMILIES = (metrics,)
+FAMILIES = (metrics, scores, pyramid, cycle, crosssell)
 UPDATED_AT = OutputColumn(
     "updated_at",
     "Updated at",

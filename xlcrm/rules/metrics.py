@@ -6,6 +6,8 @@ import pandas as pd
 
 from ..book import Book
 from .base import OutputColumn
+from .facts import orders as order_table
+from .facts import sales_in_scope
 
 OUTPUTS = (
     OutputColumn(
@@ -65,22 +67,6 @@ OUTPUTS = (
 )
 
 
-def sales_in_scope(book: Book) -> pd.DataFrame:
-    """Sales up to the as-of date, with the columns every rule family uses."""
-    sales = book.frame("sales")
-    if sales.empty:
-        return sales
-    keep = sales["date"].notna() & sales["customer_id"].notna() & sales["amount"].notna()
-    keep &= sales["date"] <= pd.Timestamp(book.as_of)
-    return sales[keep]
-
-
-def order_totals(sales: pd.DataFrame) -> pd.DataFrame:
-    """One row per (customer, order): its date (first line) and net amount."""
-    g = sales.groupby(["customer_id", "order_id"], sort=False, dropna=False)
-    return g.agg(date=("date", "min"), amount=("amount", "sum")).reset_index()
-
-
 def compute(book: Book, so_far: pd.DataFrame) -> pd.DataFrame:
     customers = book.frame("customers")
     sales = sales_in_scope(book)
@@ -90,7 +76,7 @@ def compute(book: Book, so_far: pd.DataFrame) -> pd.DataFrame:
     else:
         positive = sales[sales["amount"] > 0]
         by_customer = positive.groupby("customer_id")["date"]
-        orders = order_totals(sales)
+        orders = order_table(book)
         orders = orders[orders["amount"] > 0]
         per = pd.DataFrame(
             {

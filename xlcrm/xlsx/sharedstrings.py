@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import zipfile
 
+import numpy as np
+
 from ..problems import BookError
 from .package import read_member
 from .text import xml_unescape
@@ -30,7 +32,14 @@ class SharedStrings:
     def _load(self) -> None:
         if self._data is None:
             self._data = read_member(self._zf, self._part, SST_LIMIT) if self._part else b""
-            self._starts = [m.start() for m in _SI.finditer(self._data)]
+            if b"<si>" in self._data and not re.search(rb"<\w+:si[\s>]|<si\s", self._data):
+                # the usual form: one C-level pass finds every entry
+                parts = self._data.split(b"<si>")
+                lengths = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts)) + 4
+                lengths[0] -= 4
+                self._starts = np.cumsum(lengths)[:-1]
+            else:
+                self._starts = [m.start() for m in _SI.finditer(self._data)]
 
     def __len__(self) -> int:
         self._load()

@@ -1,7 +1,12 @@
-"""Patch cells of one worksheet part in place, row by row, without an object model.
+"""Patch the output cells of one worksheet part, row by row, without an object model.
 
 Only the cells of the given columns in the given rows change; every other byte of the part is
 passed through. Rows stay ascending and cells ascending within a row, as Excel requires.
+
+The common case is fast: when the output columns are side by side, each customer row's output
+cells form one block, found with two C-level regex searches and replaced with a block rendered
+for the whole column set at once. Rows the fast path cannot prove safe (cells without
+references, a formula in the block, cells out of place) go through the careful path.
 """
 
 from __future__ import annotations
@@ -10,19 +15,25 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import pandas as pd
+
 from ..problems import BookError
 from .cellref import col_index, col_letter, split_range
+from .cellrender import cell_payloads, cells
 from .styles import Styles
+from .text import xml_escape_text
 
 _ROOT = re.compile(rb"<(?:(\w+):)?worksheet\b[^>]*>")
 _SHEETDATA = re.compile(rb"<(?:\w+:)?sheetData\b[^>]*?(/?)>")
 _DIMENSION = re.compile(rb'(<(?:\w+:)?dimension\b[^>]*?\bref=")([^"]*)(")')
 _R_ATTR = re.compile(rb'\br="([A-Za-z]{1,3})?(\d+)?"')
 _S_ATTR = re.compile(rb'\bs="(\d+)"')
-_SPANS = re.compile(rb'\s+spans="[^"]*"')
+_SPANS = re.compile(rb'\s+spans="(\d+):(\d+)"')
 _F_TAG = re.compile(rb"<(?:\w+:)?f\b([^>]*)")
 _T_ATTR = re.compile(rb'\bt="(\w+)"')
 _REF_ATTR = re.compile(rb'\bref="([^"]+)"')
+_COL = re.compile(rb"<(?:\w+:)?col\b([^>]*)/?>")
+_ATTR = re.compile(rb'(\w+)="([^"]*)"')
 
 
 class WriteRefused(BookError):
@@ -30,16 +41,10 @@ class WriteRefused(BookError):
 
 
 @dataclass
-class OutputCell:
-    kind: str  # value kind: 'n' number, 'd' date serial, 's' text, 'b' boolean, '' blank
-    text: str = ""  # rendered value (number repr, escaped text)
-
-
-@dataclass
 class ColumnPlan:
     col: int
-    kind: str  # output column kind (for styles): date, datetime, money, integer, number, text
-    cells: dict[int, OutputCell]
+    kind: str  # date, datetime, money, integer, number, text, boolean
+    values: pd.Series  # index = Excel rows of the customers
     header: str | None = None  # write this header text (a new column)
     header_style: int | None = None
 
@@ -49,11 +54,206 @@ class PatchReport:
     formulas_overwritten: int = 0
     cells_written: int = 0
     max_col: int = 0
-    header_written: list[int] = field(default_factory=list)
+    fast_rows: int = 0
+    careful_rows: int = 0
+    styles: dict[int, int | None] = field(default_factory=dict)
+
+
+class _Sheet:
+    """The regexes and rendered cells for one patch run."""
+
+    def __init__(
+        self,
+        xml: bytes,
+        p: bytes,
+        plans: list[ColumnPlan],
+        header_row: int,
+        styles: Styles,
+        date1904: bool,
+        report: PatchReport,
+    ) -> None:
+        self.p, self.plans, self.header_row, self.report = p, plans, header_row, report
+        ps = p.decode()
+        pe = re.escape(p)
+        self.row_rx = re.compile(
+            rb"<" + pe + rb"row\b([^>]*?)(?:/>|>(.*?)</" + pe + rb"row>)", re.S
+        )
+        self.cell_rx = re.compile(rb"<" + pe + rb"c\b([^>]*?)(?:/>|>(.*?)</" + pe + rb"c>)", re.S)
+        self.ours = {c.col for c in plans}
+        letters = b"|".join(col_letter(c).encode() for c in sorted(self.ours))
+        self.first_ours = re.compile(rb"<" + pe + rb'c r="(?:' + letters + rb')\d+"')
+        self.after_ours = re.compile(rb"<" + pe + rb'c r="(?!(?:' + letters + rb")\d)|\Z")
+        self.cell_open = re.compile(rb"<" + pe + rb"c[\s>/]")
+        self.ref_open = b"<" + p + b'c r="'
+        self.formula = re.compile(rb"<" + pe + rb"f[\s>/]")
+        cols = sorted(self.ours)
+        self.contiguous = cols == list(range(cols[0], cols[-1] + 1)) if cols else False
+        self.lo, self.hi = (cols[0], cols[-1]) if cols else (0, 0)
+        head = xml[: _SHEETDATA.search(xml).start()]
+        col_styles = column_styles(head)
+        first = min((int(r) for c in plans for r in c.values.index), default=None)
+        existing = self._existing_styles(xml, first) if first is not None else {}
+        self.cells: dict[int, pd.Series] = {}
+        for c in plans:
+            style = _pick_style(c.kind, existing.get(c.col), col_styles.get(c.col), styles)
+            report.styles[c.col] = style
+            self.cells[c.col] = cells(
+                cell_payloads(c.values, c.kind, date1904, ps), c.col, style, ps
+            )
+        if self.contiguous:
+            block = None
+            for c in sorted(plans, key=lambda x: x.col):
+                block = self.cells[c.col] if block is None else block + self.cells[c.col]
+            self.blocks = {int(r): b.encode() for r, b in block.items()}
+        report.cells_written = sum(int((s != "").sum()) for s in self.cells.values())
+
+    def _existing_styles(self, xml: bytes, row: int) -> dict[int, int]:
+        m = re.search(
+            rb"<"
+            + re.escape(self.p)
+            + rb'row\b[^>]*\br="'
+            + str(row).encode()
+            + rb'"[^>]*>(.*?)</'
+            + re.escape(self.p)
+            + rb"row>",
+            xml,
+            re.S,
+        )
+        out: dict[int, int] = {}
+        if m:
+            for c in self.cell_rx.finditer(m.group(1)):
+                r, s = _R_ATTR.search(c.group(1)), _S_ATTR.search(c.group(1))
+                if r and r.group(1) and s:
+                    out[col_index(r.group(1).decode())] = int(s.group(1))
+        return out
+
+    def row(self, m: re.Match, row_no: int) -> bytes:
+        if row_no != self.header_row and self.contiguous:
+            fast = self._fast(m, row_no)
+            if fast is not None:
+                self.report.fast_rows += 1
+                return fast
+        self.report.careful_rows += 1
+        return self._careful(m, row_no)
+
+    def _fast(self, m: re.Match, row_no: int) -> bytes | None:
+        attrs, body = m.group(1), m.group(2) or b""
+        if body.count(self.ref_open) != len(self.cell_open.findall(body)):
+            return None  # a cell without a reference: positions are implicit
+        first = self.first_ours.search(body)
+        if first is not None:
+            after = self.after_ours.search(body, first.start() + 1)
+            start, end = first.start(), after.start()
+            if self.formula.search(body, start, end):
+                return None
+            if body.find(self.ref_open, end) not in (-1, end) and end != len(body):
+                return None
+        else:
+            last = body.rfind(self.ref_open)
+            if last != -1:
+                r = _R_ATTR.match(body, last + len(self.ref_open) - 3)
+                if not r or not r.group(1) or col_index(r.group(1).decode()) > self.hi:
+                    return None
+                close = self.cell_rx.match(body, last)
+                if close is None:
+                    return None
+                start = end = close.end()
+            else:
+                start = end = 0 if not body.strip() else len(body)
+            tail = body[start:]
+            if tail.strip() and not tail.lstrip().startswith(b"<" + self.p + b"extLst"):
+                return None
+        block = self.blocks.get(row_no, b"")
+        new_attrs = _grow_spans(attrs, self.hi)
+        return (
+            b"<"
+            + self.p
+            + b"row"
+            + new_attrs
+            + b">"
+            + body[:start]
+            + block
+            + body[end:]
+            + b"</"
+            + self.p
+            + b"row>"
+        )
+
+    def _careful(self, m: re.Match, row_no: int) -> bytes:
+        p = self.p
+        attrs, body = m.group(1), m.group(2) or b""
+        kept: list[tuple[int, bytes]] = []
+        existing: dict[int, bytes] = {}
+        implicit, col, last = False, 0, 0
+        for c in self.cell_rx.finditer(body):
+            last = c.end()
+            r = _R_ATTR.search(c.group(1))
+            if r and r.group(1):
+                col = col_index(r.group(1).decode())
+            else:
+                col += 1
+                implicit = True
+            if col in self.ours:
+                existing[col] = c.group(0)
+            else:
+                kept.append((col, c.group(0)))
+        tail = body[last:]
+        new: list[tuple[int, bytes]] = []
+        for plan in self.plans:
+            old = existing.get(plan.col, b"")
+            f = _F_TAG.search(old) if old else None
+            if f is not None:
+                t = _T_ATTR.search(f.group(1))
+                if t and t.group(1) in (b"shared", b"array", b"dataTable"):
+                    raise WriteRefused(
+                        f"Cell {col_letter(plan.col)}{row_no} on the Customers sheet holds a "
+                        f"{t.group(1).decode()} formula in a column xlcrm fills. Delete that "
+                        "formula (xlcrm writes this column) and run again."
+                    )
+                self.report.formulas_overwritten += 1
+            if row_no == self.header_row:
+                if plan.header is None:
+                    if old:
+                        new.append((plan.col, _with_ref(old, plan.col, row_no, p)))
+                    continue
+                s = f' s="{plan.header_style}"' if plan.header_style else ""
+                ps = p.decode()
+                text = xml_escape_text(plan.header)
+                new.append(
+                    (
+                        plan.col,
+                        (
+                            f'<{ps}c r="{col_letter(plan.col)}{row_no}"{s} '
+                            f't="inlineStr"><{ps}is><{ps}t>{text}</{ps}t></{ps}is>'
+                            f"</{ps}c>"
+                        ).encode(),
+                    )
+                )
+                continue
+            rendered = self.cells[plan.col].get(row_no)
+            if rendered is None:  # not a customer row: leave the cell as it is
+                if old:
+                    new.append((plan.col, _with_ref(old, plan.col, row_no, p)))
+                continue
+            if rendered:
+                new.append((plan.col, rendered.encode()))
+        if implicit:  # give every kept cell an explicit reference so positions cannot shift
+            kept = [(c, _with_ref(x, c, row_no, p)) for c, x in kept]
+        row_cells = sorted(kept + new, key=lambda t: t[0])
+        out_attrs = _grow_spans(attrs, max((c for c, _ in row_cells), default=0))
+        if not _R_ATTR.search(out_attrs):
+            out_attrs = f' r="{row_no}"'.encode() + out_attrs
+        inner = b"".join(x for _, x in row_cells) + tail
+        return b"<" + p + b"row" + out_attrs + b">" + inner + b"</" + p + b"row>"
 
 
 def patch_sheet(
-    xml: bytes, plans: list[ColumnPlan], header_row: int, styles: Styles, report: PatchReport
+    xml: bytes,
+    plans: list[ColumnPlan],
+    header_row: int,
+    styles: Styles,
+    report: PatchReport,
+    date1904: bool = False,
 ) -> Iterator[bytes]:
     """Yield the patched part in chunks."""
     root = _ROOT.search(xml)
@@ -61,137 +261,44 @@ def patch_sheet(
         raise BookError("The Customers sheet part is not a SpreadsheetML worksheet.")
     p = (root.group(1) + b":") if root.group(1) else b""
     sd = _SHEETDATA.search(xml, root.end())
-    if sd is None:
-        raise BookError("The Customers sheet has no sheetData element.")
+    if sd is None or sd.group(1) == b"/":
+        raise BookError("The Customers sheet has no rows.")
     plans = sorted(plans, key=lambda c: c.col)
-    ours = {c.col for c in plans}
-    rows_needed = {header_row} | {r for c in plans for r in c.cells}
-    _refuse_arrays(xml, ours, rows_needed)
-    report.max_col = max(ours) if ours else 0
-    head = xml[: sd.start()]
-    col_styles = column_styles(head)
+    rows_needed = {header_row} | {int(r) for c in plans for r in c.values.index}
+    sheet = _Sheet(xml, p, plans, header_row, styles, date1904, report)
+    _refuse_arrays(xml, sheet.ours, rows_needed)
+    report.max_col = max(sheet.ours) if sheet.ours else 0
     head = _DIMENSION.sub(
         lambda m: m.group(1) + _grow_dimension(m.group(2), report.max_col) + m.group(3),
-        head,
+        xml[: sd.end()],
         count=1,
     )
     yield head
-    if sd.group(1) == b"/":  # <sheetData/>: nothing to patch in; the header row must exist
-        raise BookError("The Customers sheet has no rows.")
-    yield xml[sd.start() : sd.end()]
-    end_tag = re.compile(rb"</" + re.escape(p) + rb"sheetData>")
-    close = end_tag.search(xml, sd.end())
+    close = re.compile(rb"</" + re.escape(p) + rb"sheetData>").search(xml, sd.end())
     if close is None:
         raise BookError("The Customers sheet part is cut short; the file is damaged.")
-    row_rx = re.compile(
-        rb"<" + re.escape(p) + rb"row\b([^>]*?)(?:/>|>(.*?)</" + re.escape(p) + rb"row>)", re.S
-    )
-    cell_rx = re.compile(
-        rb"<" + re.escape(p) + rb"c\b([^>]*?)(?:/>|>(.*?)</" + re.escape(p) + rb"c>)", re.S
-    )
-    pos = sd.end()
-    row_no = 0
-    seen: set[int] = set()
-    for m in row_rx.finditer(xml, sd.end(), close.start()):
-        r = _R_ATTR.search(m.group(1))
-        row_no = int(r.group(2)) if r and r.group(2) else row_no + 1
+    pos, row_no, seen = sd.end(), 0, False
+    out: list[bytes] = []
+    for m in sheet.row_rx.finditer(xml, sd.end(), close.start()):
+        attrs = m.group(1)
+        i = attrs.find(b' r="')
+        if i != -1:
+            row_no = int(attrs[i + 4 : attrs.index(b'"', i + 4)])
+        else:
+            row_no += 1
         if row_no not in rows_needed:
             continue
-        seen.add(row_no)
-        yield xml[pos : m.start()]
-        yield _patch_row(m, row_no, plans, ours, header_row, cell_rx, p, styles, col_styles, report)
+        seen = seen or row_no == header_row
+        out.append(xml[pos : m.start()])
+        out.append(sheet.row(m, row_no))
         pos = m.end()
-    yield xml[pos:]
-    if header_row not in seen:
+        if len(out) >= 4000:
+            yield b"".join(out)
+            out = []
+    out.append(xml[pos:])
+    yield b"".join(out)
+    if not seen:
         raise BookError("The Customers header row was not found in the sheet part.")
-
-
-def _patch_row(
-    m: re.Match,
-    row_no: int,
-    plans,
-    ours: set[int],
-    header_row: int,
-    cell_rx,
-    p: bytes,
-    styles: Styles,
-    col_styles: dict[int, int],
-    report: PatchReport,
-) -> bytes:
-    attrs, body = m.group(1), m.group(2) or b""
-    kept: list[tuple[int, bytes]] = []
-    existing: dict[int, tuple[bytes, bytes]] = {}
-    implicit = False
-    col = 0
-    last = 0
-    for c in cell_rx.finditer(body):
-        last = c.end()
-        r = _R_ATTR.search(c.group(1))
-        if r and r.group(1):
-            col = col_index(r.group(1).decode())
-        else:
-            col += 1
-            implicit = True
-        if col in ours:
-            existing[col] = (c.group(1), c.group(2) or b"")
-        else:
-            kept.append((col, c.group(0)))
-    tail = body[last:]  # e.g. a row-level extLst after the cells
-    new: list[tuple[int, bytes]] = []
-    for plan in plans:
-        old_attrs, old_body = existing.get(plan.col, (b"", b""))
-        if b"<" in old_body and _F_TAG.search(old_body):
-            f_attrs = _F_TAG.search(old_body).group(1)
-            t = _T_ATTR.search(f_attrs)
-            if t and t.group(1) in (b"shared", b"array", b"dataTable"):
-                raise WriteRefused(
-                    f"Cell {col_letter(plan.col)}{row_no} on the Customers sheet holds a "
-                    f"{t.group(1).decode()} formula in a column xlcrm fills. Delete that formula "
-                    "(xlcrm writes this column) and run again."
-                )
-            report.formulas_overwritten += 1
-        if row_no == header_row:
-            if plan.header is None:
-                if plan.col in existing:
-                    new.append((plan.col, _rebuild(p, plan.col, row_no, old_attrs, old_body)))
-                continue
-            report.header_written.append(plan.col)
-            cell = OutputCell("s", plan.header)
-            s = plan.header_style
-        else:
-            cell = plan.cells.get(row_no)
-            if cell is None:
-                if plan.col in existing:  # not a customer row we fill: leave the cell alone
-                    new.append((plan.col, _rebuild(p, plan.col, row_no, old_attrs, old_body)))
-                continue
-            s = _choose_style(plan, old_attrs, styles, col_styles.get(plan.col))
-        new.append((plan.col, _render(p, plan.col, row_no, s, cell)))
-        report.cells_written += 1
-    if implicit:  # give every kept cell an explicit reference so positions cannot shift
-        kept = [(c, _with_ref(x, c, row_no, p)) for c, x in kept]
-    cells = sorted(kept + new, key=lambda t: t[0])
-    out_attrs = attrs
-    if _SPANS.search(attrs) and cells:
-        out_attrs = _SPANS.sub(f' spans="{cells[0][0]}:{cells[-1][0]}"'.encode(), attrs, count=1)
-    if not _R_ATTR.search(out_attrs):
-        out_attrs = f' r="{row_no}"'.encode() + out_attrs
-    inner = b"".join(x for _, x in cells) + tail
-    return b"<" + p + b"row" + out_attrs + b">" + inner + b"</" + p + b"row>"
-
-
-def _choose_style(
-    plan: ColumnPlan, old_attrs: bytes, styles: Styles, col_style: int | None
-) -> int | None:
-    """The cell's own style if it suits the value, else its column's, else a plain one."""
-    m = _S_ATTR.search(old_attrs)
-    for s in (int(m.group(1)) if m else None, col_style):
-        if s is not None and styles.suits(s, plan.kind):
-            return s
-    return None if plan.kind == "text" else styles.style_for(plan.kind)
-
-
-_COL = re.compile(rb"<(?:\w+:)?col\b([^>]*)/?>")
-_ATTR = re.compile(rb'(\w+)="([^"]*)"')
 
 
 def column_styles(head: bytes) -> dict[int, int]:
@@ -206,27 +313,19 @@ def column_styles(head: bytes) -> dict[int, int]:
     return out
 
 
-def _render(p: bytes, col: int, row: int, s: int | None, cell: OutputCell) -> bytes:
-    ref = f"{col_letter(col)}{row}"
-    sa = f' s="{s}"' if s else ""
-    pre = p.decode()
-    if cell.kind == "":
-        return f'<{pre}c r="{ref}"{sa}/>'.encode() if sa else b""
-    if cell.kind == "s":
-        space = ' xml:space="preserve"' if cell.text != cell.text.strip() else ""
-        return (
-            f'<{pre}c r="{ref}"{sa} t="inlineStr"><{pre}is><{pre}t{space}>{cell.text}'
-            f"</{pre}t></{pre}is></{pre}c>"
-        ).encode()
-    t = ' t="b"' if cell.kind == "b" else ""
-    return f'<{pre}c r="{ref}"{sa}{t}><{pre}v>{cell.text}</{pre}v></{pre}c>'.encode()
+def _pick_style(kind: str, own: int | None, col_style: int | None, styles: Styles) -> int | None:
+    """The first data cell's style if it suits the value, else its column's, else a plain one."""
+    for s in (own, col_style):
+        if s is not None and styles.suits(s, kind):
+            return s
+    return None if kind == "text" else styles.style_for(kind)
 
 
-def _rebuild(p: bytes, col: int, row: int, attrs: bytes, body: bytes) -> bytes:
-    attrs = attrs if _R_ATTR.search(attrs) else f' r="{col_letter(col)}{row}"'.encode() + attrs
-    if body:
-        return b"<" + p + b"c" + attrs + b">" + body + b"</" + p + b"c>"
-    return b"<" + p + b"c" + attrs + b"/>"
+def _grow_spans(attrs: bytes, max_col: int) -> bytes:
+    m = _SPANS.search(attrs)
+    if not m or int(m.group(2)) >= max_col:
+        return attrs
+    return attrs[: m.start(2)] + str(max_col).encode() + attrs[m.end(2) :]
 
 
 def _with_ref(cell: bytes, col: int, row: int, p: bytes) -> bytes:
@@ -241,8 +340,7 @@ def _grow_dimension(ref: bytes, max_col: int) -> bytes:
         r1, c1, r2, c2 = split_range(ref.decode())
     except ValueError:
         return ref
-    c2 = max(c2, max_col)
-    return f"{col_letter(c1)}{r1}:{col_letter(c2)}{r2}".encode()
+    return f"{col_letter(c1)}{r1}:{col_letter(max(c2, max_col))}{r2}".encode()
 
 
 def _refuse_arrays(xml: bytes, ours: set[int], rows: set[int]) -> None:

@@ -24,11 +24,10 @@ from .cellref import split_range
 from .head import head_rows
 from .package import Package, SheetInfo, open_package, read_member
 from .sharedstrings import SharedStrings
-from .sheetpatch import ColumnPlan, OutputCell, PatchReport, patch_sheet
+from .sheetpatch import ColumnPlan, PatchReport, patch_sheet
 from .sheetwrite import OWNED_MARK, sheet_xml
 from .styles import Styles
 from .tablepatch import add_columns, unique_names
-from .text import CELL_LIMIT, xml_escape_text
 from .zipcopy import copy_raw, write_member
 
 SHEET_PART_LIMIT = 2 * 1024 * 1024 * 1024
@@ -93,7 +92,7 @@ def _write(
     plans, new_cols = _plan_columns(pkg, info, header, columns, outputs, styles, lang, report)
     xml = read_member(zf, info.part, SHEET_PART_LIMIT)
     patch = PatchReport()
-    chunks = list(patch_sheet(xml, plans, header_row, styles, patch))
+    chunks = list(patch_sheet(xml, plans, header_row, styles, patch, pkg.date1904))
     changed[info.part] = chunks
     report.cells_written = patch.cells_written
     report.formulas_overwritten = patch.formulas_overwritten
@@ -157,8 +156,8 @@ def _plan_columns(
             ColumnPlan(
                 col=col,
                 kind=oc.kind,
-                cells=render_cells(outputs[oc.key], oc.kind, pkg.date1904),
-                header=None if header_text is None else xml_escape_text(header_text),
+                values=outputs[oc.key],
+                header=header_text,
                 header_style=styles.style_for("text", header=True) if header_text else None,
             )
         )
@@ -170,48 +169,6 @@ def _table_to_extend(info: SheetInfo, first_new_col: int):
         if t.ref and split_range(t.ref)[3] + 1 == first_new_col:
             return t
     return None
-
-
-def excel_serial(values: pd.Series, date1904: bool) -> pd.Series:
-    """Day numbers as Excel stores them, to the whole second."""
-    epoch = pd.Timestamp("1904-01-01") if date1904 else pd.Timestamp("1899-12-30")
-    seconds = (pd.to_datetime(values) - epoch).dt.total_seconds().round()
-    return seconds / 86400
-
-
-def render_cells(values: pd.Series, kind: str, date1904: bool) -> dict[int, OutputCell]:
-    """Cells for one output column, keyed by Excel row; text is escaped here, once."""
-    rows = values.index.tolist()
-    if kind in ("date", "datetime"):
-        serial = excel_serial(values, date1904).tolist()
-        return {
-            r: OutputCell("", "") if v != v else OutputCell("n", _num(v))
-            for r, v in zip(rows, serial, strict=True)
-        }
-    if kind in ("money", "integer", "number"):
-        num = pd.to_numeric(values, errors="coerce").astype("float64").tolist()
-        return {
-            r: OutputCell("", "")
-            if v != v or v in (float("inf"), float("-inf"))
-            else OutputCell("n", _num(v))
-            for r, v in zip(rows, num, strict=True)
-        }
-    if kind == "boolean":
-        return {
-            r: OutputCell("", "") if v is None or v is pd.NA else OutputCell("b", str(int(v)))
-            for r, v in zip(rows, values.tolist(), strict=True)
-        }
-    out = {}
-    for r, v in zip(rows, values.tolist(), strict=True):
-        if v is None or v is pd.NA or (isinstance(v, float) and v != v) or v == "":
-            out[r] = OutputCell("", "")
-        else:
-            out[r] = OutputCell("s", xml_escape_text(str(v)[:CELL_LIMIT]))
-    return out
-
-
-def _num(v: float) -> str:
-    return repr(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
 
 
 def _owned_sheets(

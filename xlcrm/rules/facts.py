@@ -1,0 +1,59 @@
+"""Per-customer purchase facts that several rule families share, computed once per run."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..book import Book
+
+
+def sales_in_scope(book: Book) -> pd.DataFrame:
+    """Sales up to the as-of date with a date, customer and amount."""
+
+    def build() -> pd.DataFrame:
+        sales = book.frame("sales")
+        if sales.empty:
+            return sales
+        keep = sales["date"].notna() & sales["customer_id"].notna() & sales["amount"].notna()
+        keep &= sales["date"] <= pd.Timestamp(book.as_of)
+        return sales[keep]
+
+    return _cached(book, "sales_in_scope", build)
+
+
+def orders(book: Book) -> pd.DataFrame:
+    """One row per (customer, order): first line's date, net amount, net profit if known."""
+
+    def build() -> pd.DataFrame:
+        sales = sales_in_scope(book)
+        cols = {"date": ("date", "min"), "amount": ("amount", "sum")}
+        if "profit" in sales.columns or "cost" in sales.columns:
+            sales = sales.assign(_profit=_profit(sales))
+            cols["profit"] = ("_profit", "sum")
+        g = sales.groupby(["customer_id", "order_id"], sort=False, dropna=False, observed=True)
+        return g.agg(**cols).reset_index()
+
+    return _cached(book, "orders", build)
+
+
+def _profit(sales: pd.DataFrame) -> pd.Series:
+    if "profit" in sales.columns and sales["profit"].notna().any():
+        out = sales["profit"]
+        if "cost" in sales.columns:
+            out = out.fillna(sales["amount"] - sales["cost"])
+        return out
+    return sales["amount"] - sales["cost"]
+
+
+def per_customer(book: Book, values: pd.Series) -> pd.Series:
+    """A Series keyed by customer ID, laid out in the Customers sheet's row order."""
+    ids = book.frame("customers")["customer_id"]
+    out = values.reindex(ids.to_numpy())
+    out.index = ids.index
+    return out
+
+
+def _cached(book: Book, key: str, build):
+    if key not in book.cache:
+        book.cache[key] = build()
+    return book.cache[key]
