@@ -55,12 +55,12 @@ def cell_payloads(values: pd.Series, kind: str, date1904: bool, p: str = "") -> 
     return out.where(text != "", "")
 
 
-def cells(payloads: pd.Series, col: int, style: int | None, p: str = "") -> pd.Series:
-    """Whole cell elements for one column, keyed by Excel row; '' where the cell is blank."""
+def cells(payloads: pd.Series, col: int, style: int | None, p: str = "") -> list[str]:
+    """Whole cell elements for one column in row order; '' where the cell is blank."""
     ref = f'<{p}c r="{col_letter(col)}'
     s = f' s="{style}"' if style else ""
-    rows = pd.Series(payloads.index.astype(str), index=payloads.index, dtype="object")
-    full = ref + rows + '"' + s + payloads.astype("object") + f"</{p}c>"
-    blank = (payloads == "").to_numpy()
-    empty = (ref + rows + '"' + s + "/>") if s else pd.Series("", index=payloads.index)
-    return full.where(~blank, empty)
+    end = f"</{p}c>"
+    empty = f'"{s}/>' if s else None
+    rows = payloads.index.tolist()
+    return [f'{ref}{r}"{s}{pl}{end}' if pl else (f"{ref}{r}{empty}" if empty else "")
+            for r, pl in zip(rows, payloads.tolist(), strict=True)]

@@ -75,37 +75,34 @@ class _Sheet:
         self.p, self.plans, self.header_row, self.report = p, plans, header_row, report
         ps = p.decode()
         pe = re.escape(p)
-        self.row_rx = re.compile(
-            rb"<" + pe + rb"row\b([^>]*?)(?:/>|>(.*?)</" + pe + rb"row>)", re.S
-        )
         self.cell_rx = re.compile(rb"<" + pe + rb"c\b([^>]*?)(?:/>|>(.*?)</" + pe + rb"c>)", re.S)
         self.ours = {c.col for c in plans}
-        letters = b"|".join(col_letter(c).encode() for c in sorted(self.ours))
-        self.first_ours = re.compile(rb"<" + pe + rb'c r="(?:' + letters + rb')\d+"')
-        self.after_ours = re.compile(rb"<" + pe + rb'c r="(?!(?:' + letters + rb")\d)|\Z")
-        self.cell_open = re.compile(rb"<" + pe + rb"c[\s>/]")
+        self.refs = [b"<" + p + b'c r="' + col_letter(c).encode() for c in sorted(self.ours)]
+        self.f_open, self.f_space = b"<" + p + b"f>", b"<" + p + b"f "
+        self.c_any = b"<" + p + b"c"
         self.ref_open = b"<" + p + b'c r="'
-        self.formula = re.compile(rb"<" + pe + rb"f[\s>/]")
         cols = sorted(self.ours)
         self.contiguous = cols == list(range(cols[0], cols[-1] + 1)) if cols else False
         self.lo, self.hi = (cols[0], cols[-1]) if cols else (0, 0)
         head = xml[: _SHEETDATA.search(xml).start()]
         col_styles = column_styles(head)
-        first = min((int(r) for c in plans for r in c.values.index), default=None)
-        existing = self._existing_styles(xml, first) if first is not None else {}
-        self.cells: dict[int, pd.Series] = {}
+        self.rows = plans[0].values.index.tolist() if plans else []
+        existing = self._existing_styles(xml, min(self.rows)) if self.rows else {}
+        rendered: dict[int, list[str]] = {}
         for c in plans:
             style = _pick_style(c.kind, existing.get(c.col), col_styles.get(c.col), styles)
             report.styles[c.col] = style
-            self.cells[c.col] = cells(
+            rendered[c.col] = cells(
                 cell_payloads(c.values, c.kind, date1904, ps), c.col, style, ps
             )
+        self.cells = {col: dict(zip(self.rows, v, strict=True)) for col, v in rendered.items()}
         if self.contiguous:
-            block = None
-            for c in sorted(plans, key=lambda x: x.col):
-                block = self.cells[c.col] if block is None else block + self.cells[c.col]
-            self.blocks = {int(r): b.encode() for r, b in block.items()}
-        report.cells_written = sum(int((s != "").sum()) for s in self.cells.values())
+            columns = [rendered[c] for c in sorted(rendered)]
+            self.blocks = {
+                r: "".join(t).encode()
+                for r, t in zip(self.rows, zip(*columns, strict=True), strict=True)
+            }
+        report.cells_written = sum(sum(1 for x in v if x) for v in rendered.values())
 
     def _existing_styles(self, xml: bytes, row: int) -> dict[int, int]:
         m = re.search(
@@ -127,7 +124,7 @@ class _Sheet:
                     out[col_index(r.group(1).decode())] = int(s.group(1))
         return out
 
-    def row(self, m: re.Match, row_no: int) -> bytes:
+    def row(self, m: _Row, row_no: int) -> bytes:
         if row_no != self.header_row and self.contiguous:
             fast = self._fast(m, row_no)
             if fast is not None:
@@ -136,28 +133,31 @@ class _Sheet:
         self.report.careful_rows += 1
         return self._careful(m, row_no)
 
-    def _fast(self, m: re.Match, row_no: int) -> bytes | None:
+    def _fast(self, m: _Row, row_no: int) -> bytes | None:
         attrs, body = m.group(1), m.group(2) or b""
-        if body.count(self.ref_open) != len(self.cell_open.findall(body)):
-            return None  # a cell without a reference: positions are implicit
-        first = self.first_ours.search(body)
-        if first is not None:
-            after = self.after_ours.search(body, first.start() + 1)
-            start, end = first.start(), after.start()
-            if self.formula.search(body, start, end):
+        if body.count(self.c_any) != body.count(self.ref_open):
+            return None  # a cell without a reference (positions implicit), or rich text: careful
+
+        row = str(row_no).encode() + b'"'
+        start = next((i for i in (body.find(r + row) for r in self.refs) if i != -1), -1)
+        if start != -1:
+            last = next(i for i in (body.find(r + row) for r in reversed(self.refs)) if i != -1)
+            cell = self.cell_rx.match(body, last)
+            if cell is None:
                 return None
-            if body.find(self.ref_open, end) not in (-1, end) and end != len(body):
-                return None
+            end = cell.end()
+            if body.find(self.f_open, start, end) != -1 or body.find(self.f_space, start, end) != -1:
+                return None  # a formula in an output cell: the careful path counts or refuses
         else:
             last = body.rfind(self.ref_open)
             if last != -1:
                 r = _R_ATTR.match(body, last + len(self.ref_open) - 3)
                 if not r or not r.group(1) or col_index(r.group(1).decode()) > self.hi:
                     return None
-                close = self.cell_rx.match(body, last)
-                if close is None:
+                cell = self.cell_rx.match(body, last)
+                if cell is None:
                     return None
-                start = end = close.end()
+                start = end = cell.end()
             else:
                 start = end = 0 if not body.strip() else len(body)
             tail = body[start:]
@@ -165,21 +165,10 @@ class _Sheet:
                 return None
         block = self.blocks.get(row_no, b"")
         new_attrs = _grow_spans(attrs, self.hi)
-        return (
-            b"<"
-            + self.p
-            + b"row"
-            + new_attrs
-            + b">"
-            + body[:start]
-            + block
-            + body[end:]
-            + b"</"
-            + self.p
-            + b"row>"
-        )
+        return (b"<" + self.p + b"row" + new_attrs + b">" + body[:start] + block + body[end:]
+                + b"</" + self.p + b"row>")
 
-    def _careful(self, m: re.Match, row_no: int) -> bytes:
+    def _careful(self, m: _Row, row_no: int) -> bytes:
         p = self.p
         attrs, body = m.group(1), m.group(2) or b""
         kept: list[tuple[int, bytes]] = []
@@ -264,7 +253,7 @@ def patch_sheet(
     if sd is None or sd.group(1) == b"/":
         raise BookError("The Customers sheet has no rows.")
     plans = sorted(plans, key=lambda c: c.col)
-    rows_needed = {header_row} | {int(r) for c in plans for r in c.values.index}
+    rows_needed = {header_row, *(plans[0].values.index.tolist() if plans else [])}
     sheet = _Sheet(xml, p, plans, header_row, styles, date1904, report)
     _refuse_arrays(xml, sheet.ours, rows_needed)
     report.max_col = max(sheet.ours) if sheet.ours else 0
@@ -279,7 +268,7 @@ def patch_sheet(
         raise BookError("The Customers sheet part is cut short; the file is damaged.")
     pos, row_no, seen = sd.end(), 0, False
     out: list[bytes] = []
-    for m in sheet.row_rx.finditer(xml, sd.end(), close.start()):
+    for m in _rows(xml, p, sd.end(), close.start()):
         attrs = m.group(1)
         i = attrs.find(b' r="')
         if i != -1:
@@ -299,6 +288,49 @@ def patch_sheet(
     yield b"".join(out)
     if not seen:
         raise BookError("The Customers header row was not found in the sheet part.")
+
+
+class _Row:
+    """A row element found by byte search: group(1) its attributes, group(2) its cells."""
+
+    __slots__ = ("_attrs", "_body", "_end", "_start")
+
+    def __init__(self, start: int, end: int, attrs: bytes, body: bytes | None) -> None:
+        self._start, self._end, self._attrs, self._body = start, end, attrs, body
+
+    def start(self) -> int:
+        return self._start
+
+    def end(self) -> int:
+        return self._end
+
+    def group(self, i: int) -> bytes | None:
+        return self._attrs if i == 1 else self._body
+
+
+def _rows(xml: bytes, p: bytes, pos: int, stop: int) -> Iterator[_Row]:
+    """Row elements between pos and stop, by memchr-speed searches rather than a regex."""
+    open_tag, close_tag = b"<" + p + b"row", b"</" + p + b"row>"
+    n = len(open_tag)
+    while True:
+        start = xml.find(open_tag, pos, stop)
+        if start == -1:
+            return
+        if xml[start + n: start + n + 1] not in (b" ", b">", b"/", b"\t", b"\n", b"\r"):
+            pos = start + n
+            continue
+        gt = xml.find(b">", start + n, stop)
+        if gt == -1:
+            raise BookError("A row of the Customers sheet is cut short; the file is damaged.")
+        if xml[gt - 1: gt] == b"/":
+            yield _Row(start, gt + 1, xml[start + n: gt - 1], None)
+            pos = gt + 1
+            continue
+        end = xml.find(close_tag, gt, stop)
+        if end == -1:
+            raise BookError("A row of the Customers sheet is not closed; the file is damaged.")
+        yield _Row(start, end + len(close_tag), xml[start + n: gt], xml[gt + 1: end])
+        pos = end + len(close_tag)
 
 
 def column_styles(head: bytes) -> dict[int, int]:
