@@ -73,7 +73,7 @@ def book_from_frames(
             given = frames[kind].copy()
             for col in frame.columns:
                 if col not in given.columns:
-                    given[col] = pd.Series(pd.NA, index=given.index, dtype=frame[col].dtype)
+                    given[col] = pd.Series(index=given.index, dtype=frame[col].dtype)
             frame = given
             for c in sheet_spec(kind).columns:
                 if c.kind == "date" and c.key in frame:

@@ -62,5 +62,7 @@ def cells(payloads: pd.Series, col: int, style: int | None, p: str = "") -> list
     end = f"</{p}c>"
     empty = f'"{s}/>' if s else None
     rows = payloads.index.tolist()
-    return [f'{ref}{r}"{s}{pl}{end}' if pl else (f"{ref}{r}{empty}" if empty else "")
-            for r, pl in zip(rows, payloads.tolist(), strict=True)]
+    return [
+        f'{ref}{r}"{s}{pl}{end}' if pl else (f"{ref}{r}{empty}" if empty else "")
+        for r, pl in zip(rows, payloads.tolist(), strict=True)
+    ]

@@ -92,9 +92,7 @@ class _Sheet:
         for c in plans:
             style = _pick_style(c.kind, existing.get(c.col), col_styles.get(c.col), styles)
             report.styles[c.col] = style
-            rendered[c.col] = cells(
-                cell_payloads(c.values, c.kind, date1904, ps), c.col, style, ps
-            )
+            rendered[c.col] = cells(cell_payloads(c.values, c.kind, date1904, ps), c.col, style, ps)
         self.cells = {col: dict(zip(self.rows, v, strict=True)) for col, v in rendered.items()}
         if self.contiguous:
             columns = [rendered[c] for c in sorted(rendered)]
@@ -146,7 +144,10 @@ class _Sheet:
             if cell is None:
                 return None
             end = cell.end()
-            if body.find(self.f_open, start, end) != -1 or body.find(self.f_space, start, end) != -1:
+            if (
+                body.find(self.f_open, start, end) != -1
+                or body.find(self.f_space, start, end) != -1
+            ):
                 return None  # a formula in an output cell: the careful path counts or refuses
         else:
             last = body.rfind(self.ref_open)
@@ -165,8 +166,19 @@ class _Sheet:
                 return None
         block = self.blocks.get(row_no, b"")
         new_attrs = _grow_spans(attrs, self.hi)
-        return (b"<" + self.p + b"row" + new_attrs + b">" + body[:start] + block + body[end:]
-                + b"</" + self.p + b"row>")
+        return (
+            b"<"
+            + self.p
+            + b"row"
+            + new_attrs
+            + b">"
+            + body[:start]
+            + block
+            + body[end:]
+            + b"</"
+            + self.p
+            + b"row>"
+        )
 
     def _careful(self, m: _Row, row_no: int) -> bytes:
         p = self.p
@@ -316,20 +328,20 @@ def _rows(xml: bytes, p: bytes, pos: int, stop: int) -> Iterator[_Row]:
         start = xml.find(open_tag, pos, stop)
         if start == -1:
             return
-        if xml[start + n: start + n + 1] not in (b" ", b">", b"/", b"\t", b"\n", b"\r"):
+        if xml[start + n : start + n + 1] not in (b" ", b">", b"/", b"\t", b"\n", b"\r"):
             pos = start + n
             continue
         gt = xml.find(b">", start + n, stop)
         if gt == -1:
             raise BookError("A row of the Customers sheet is cut short; the file is damaged.")
-        if xml[gt - 1: gt] == b"/":
-            yield _Row(start, gt + 1, xml[start + n: gt - 1], None)
+        if xml[gt - 1 : gt] == b"/":
+            yield _Row(start, gt + 1, xml[start + n : gt - 1], None)
             pos = gt + 1
             continue
         end = xml.find(close_tag, gt, stop)
         if end == -1:
             raise BookError("A row of the Customers sheet is not closed; the file is damaged.")
-        yield _Row(start, end + len(close_tag), xml[start + n: gt], xml[gt + 1: end])
+        yield _Row(start, end + len(close_tag), xml[start + n : gt], xml[gt + 1 : end])
         pos = end + len(close_tag)
 
 
