@@ -128,9 +128,25 @@ def test_only_output_cells_table_and_styles_change(tmp_path, macro):
     r = xlcrm.update(path, as_of=AS_OF, stamp=STAMP)
     assert r.written, r.fatal
     after_members = members(path)
-    assert list(after_members) == list(before_members)  # same members, same order
+    added = [n for n in after_members if n not in before_members]
+    assert list(after_members) == list(before_members) + added  # same order, new at the end
+    assert len(added) == 1 and added[0].startswith("xl/worksheets/sheet")  # the Points sheet
     changed = {n for n in before_members if before_members[n][2] != after_members[n][2]}
-    assert changed == {"xl/worksheets/sheet1.xml", "xl/tables/table1.xml", "xl/styles.xml"}
+    bookkeeping = {
+        "[Content_Types].xml",
+        "xl/workbook.xml",
+        "xl/_rels/workbook.xml.rels",
+        "docProps/app.xml",
+    }
+    assert changed == {
+        "xl/worksheets/sheet1.xml",
+        "xl/tables/table1.xml",
+        "xl/styles.xml",
+        *bookkeeping,
+    }
+    ct, wbxml = after_members["[Content_Types].xml"][2], after_members["xl/workbook.xml"][2]
+    assert f'PartName="/{added[0]}"'.encode() in ct and b'name="Points"' in wbxml
+    assert b"<vt:lpstr>Points</vt:lpstr>" in after_members["docProps/app.xml"][2]
     for name in set(before_members) - changed:
         assert before_members[name][:2] == after_members[name][:2], name  # CRC, compressed size
     if macro:

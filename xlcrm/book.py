@@ -27,7 +27,8 @@ class Sheet:
         return cls(kind, spec.label(), 1, empty_frame(kind))
 
     def has(self, key: str) -> bool:
-        return key in self.frame.columns
+        """Whether the owner's sheet has this column (the frame always has every column)."""
+        return key in self.letters
 
 
 def empty_frame(kind: str) -> pd.DataFrame:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .book import Sheet
+from .book import Sheet, empty_frame
 from .problems import ERROR, WARNING, Problem
 from .reader import OddCell, RawColumn, RawSheet
 from .schema import ColumnSpec, normalize_label, sheet_spec
@@ -29,6 +29,9 @@ def coerce_sheet(raw: RawSheet) -> tuple[Sheet, list[Problem], dict[str, pd.Seri
         cols[c.key] = series
         unreadable[c.key] = bad
     frame = pd.DataFrame(cols, index=raw.rows)
+    for key, empty in empty_frame(raw.kind).items():  # absent columns: typed and blank
+        if key not in frame.columns:
+            frame[key] = pd.Series(index=frame.index, dtype=empty.dtype)
     sheet = Sheet(
         raw.kind,
         raw.name,

@@ -289,12 +289,15 @@ def _contacts(rng, customers, sales, lang: str, end) -> pd.DataFrame:
 
 
 def _redemptions(rng, sales: pd.DataFrame) -> pd.DataFrame:
-    spend = sales.groupby("customer_id").agg(total=("amount", "sum"), last=("date", "max"))
-    spend = spend[spend["total"] > 600]
+    """Redemptions well inside what the customer earned in the months before (points expire)."""
+    last = sales.groupby("customer_id")["date"].max()
+    recent = sales[sales["date"] > sales["customer_id"].map(last) - pd.Timedelta(days=300)]
+    spend = recent.groupby("customer_id")["amount"].sum()
+    spend = spend[spend > 600]
     rows = []
-    for cid, total, last in zip(spend.index, spend["total"], spend["last"], strict=True):
+    for cid, total in zip(spend.index, spend.to_numpy(), strict=True):
         if rng.random() < 0.5:
             pts = int(min(total * 0.3, 500) // 50 * 50)
             if pts > 0:
-                rows.append((last, cid, pts, "Free drink" if pts < 300 else "Gift mug"))
+                rows.append((last[cid], cid, pts, "Free drink" if pts < 300 else "Gift mug"))
     return pd.DataFrame(rows, columns=["date", "customer_id", "points", "reward"])

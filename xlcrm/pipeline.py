@@ -19,6 +19,7 @@ from .xlsx.sheetwrite import OWNED_MARK
 from .xlsx.writeback import OwnedSheet, WriteReport, stamp_now, write_back
 
 PROBLEMS_SHEET = "Problems"
+POINTS_SHEET = "Points"
 
 
 @dataclass
@@ -131,6 +132,8 @@ def _write(src: Path, tmp: Path, book: Book, outputs: pd.DataFrame, result: Upda
         owned.append(problems_sheet(listed, result))
     else:
         remove = (PROBLEMS_SHEET,)
+    if book.settings.get("points_sheet"):
+        owned.append(points_sheet(book))
     lang = book.settings.get("language") or "en"
     result.write = write_back(
         src,
@@ -160,6 +163,30 @@ def problems_sheet(problems: list[Problem], result: UpdateResult) -> OwnedSheet:
     return OwnedSheet(PROBLEMS_SHEET, rows, [10, 14, 8, 18, 24, 90])
 
 
+def points_sheet(book: Book) -> OwnedSheet:
+    """Every ledger event with its running balance, so an accountant can audit any balance."""
+    from .rules.loyalty import ledger_rows
+
+    zh = book.settings.get("language") == "zh"
+    title = (
+        f"{OWNED_MARK}: 积分明细（截至 {book.as_of.isoformat()}），每次更新时重写。"
+        if zh
+        else f"{OWNED_MARK}: points ledger as of {book.as_of.isoformat()}, rewritten on every "
+        "update. Balance = the customer's running balance after the event."
+    )
+    header = (
+        ["日期", "客户编号", "规则", "来源", "积分", "余额"]
+        if zh
+        else ["Date", "Customer ID", "Rule", "Source", "Points", "Balance"]
+    )
+    return OwnedSheet(
+        POINTS_SHEET,
+        [[title], header, *ledger_rows(book)],
+        [12, 14, 22, 30, 10, 10],
+        has_dates=True,
+    )
+
+
 def _leave_out_error_rows(book: Book, problems: list[Problem]) -> int:
     bad = error_rows(problems)
     n = 0
@@ -169,6 +196,7 @@ def _leave_out_error_rows(book: Book, problems: list[Problem]) -> int:
             drop = sheet.frame.index.intersection(list(rows))
             n += len(drop)
             sheet.frame = sheet.frame.drop(index=drop)
+    book.cache.clear()  # facts and the ledger were built with the dropped rows
     return n
 
 

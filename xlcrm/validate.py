@@ -15,6 +15,7 @@ from .crosschecks import cap, cross_problems, show
 from .messages import keyword_message
 from .problems import ERROR, NOTE, WARNING, BookError, Problem, sort_key
 from .reader import RawBook, read_book
+from .rules import family_problems
 from .schema import sheet_schema, sheet_spec
 from .schema_check import violations
 from .settings import read_settings
@@ -89,6 +90,7 @@ def check_raw(raw: RawBook, as_of: dt.date | None = None) -> tuple[Book, list[Pr
     settings["as_of"] = chosen
     book = Book(sheets, settings, chosen)
     problems += cross_problems(book)
+    problems += family_problems(book)
     order = {ERROR: 0, WARNING: 1, NOTE: 2}
     problems = cap(sorted(problems, key=sort_key))
     problems.sort(key=lambda p: (order.get(p.severity, 3), *sort_key(p)[1:]))
@@ -102,7 +104,8 @@ def _chinese_headers(sheet: Sheet) -> bool:
 def schema_problems(sheet: Sheet, unreadable: dict[str, pd.Series]) -> list[Problem]:
     spec = sheet_spec(sheet.kind)
     out: list[Problem] = []
-    for key, rows, keyword in violations(sheet.frame, sheet_schema(sheet.kind), unreadable):
+    present = sheet.frame[[c for c in sheet.frame.columns if c in sheet.letters]]
+    for key, rows, keyword in violations(present, sheet_schema(sheet.kind), unreadable):
         col = spec.column(key)
         severity = ERROR if keyword == "required" else col.severity
         message = keyword_message(keyword, col)

@@ -11,10 +11,10 @@ from __future__ import annotations
 import pandas as pd
 
 from ..book import Book
-from . import crosssell, cycle, metrics, pyramid, scores
+from . import crosssell, cycle, loyalty, metrics, pyramid, scores
 from .base import OutputColumn
 
-FAMILIES = (metrics, scores, pyramid, cycle, crosssell)
+FAMILIES = (metrics, scores, pyramid, cycle, crosssell, loyalty)
 UPDATED_AT = OutputColumn(
     "updated_at",
     "Updated at",
@@ -29,6 +29,15 @@ UPDATED_AT = OutputColumn(
 def output_columns() -> list[OutputColumn]:
     cols = [c for fam in FAMILIES for c in fam.OUTPUTS]
     return [*cols, UPDATED_AT]
+
+
+def family_problems(book: Book) -> list:
+    """Problems only a rule family can see (e.g. a redemption larger than the balance)."""
+    out = []
+    for fam in FAMILIES:
+        if hasattr(fam, "problems"):
+            out += fam.problems(book)
+    return out
 
 
 def compute_all(book: Book) -> pd.DataFrame:

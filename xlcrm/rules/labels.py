@@ -31,6 +31,21 @@ WORDS: dict[str, tuple[str, str]] = {
     # yes / no
     "yes": ("yes", "是"),
     "no": ("no", "否"),
+    # tier changes
+    "tier_new": ("new", "新会员"),
+    "tier_up": ("up", "升级"),
+    "tier_down": ("down", "降级"),
+    "tier_same": ("same", "不变"),
+    # ledger rules
+    "purchase": ("purchase", "消费"),
+    "refund": ("refund", "退款"),
+    "signup": ("sign-up bonus", "注册奖励"),
+    "birthday": ("birthday bonus", "生日奖励"),
+    "referral": ("referral bonus", "推荐奖励"),
+    "referral_welcome": ("referral welcome bonus", "被推荐欢迎奖励"),
+    "feedback": ("feedback bonus", "反馈奖励"),
+    "redemption": ("redemption", "兑换"),
+    "expiry": ("expired", "过期"),
 }
 
 
@@ -43,3 +58,14 @@ def translate(keys: pd.Series, lang: str) -> pd.Series:
     """Map a column of word keys to the owner's language; missing keys stay blank."""
     table = {k: say(k, lang) for k in WORDS}
     return keys.map(table).astype("string")
+
+
+TIERS = {0: ("Standard", "普通"), 1: ("Silver", "银卡"), 2: ("Gold", "金卡")}
+TIER_SETTING = {0: "standard_name", 1: "silver_name", 2: "gold_name"}
+
+
+def tier_name(level: int, settings: dict) -> str:
+    """The tier's name from Settings, else the default in the owner's language."""
+    own = (settings.get(TIER_SETTING[level]) or "").strip()
+    en, zh = TIERS[level]
+    return own or (zh if settings.get("language") == "zh" else en)

@@ -5,6 +5,7 @@ Every text cell is an inline string, so nothing the owner typed can turn into a 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 
 from .cellref import col_letter
@@ -17,10 +18,21 @@ NS = (
 OWNED_MARK = "xlcrm"
 
 
-def cell_xml(ref: str, value: object, style: int | None = None) -> str:
+def cell_xml(
+    ref: str,
+    value: object,
+    style: int | None = None,
+    date_style: int | None = None,
+    date1904: bool = False,
+) -> str:
     s = f' s="{style}"' if style else ""
     if value is None or value == "":
         return ""
+    if isinstance(value, dt.date):
+        epoch = dt.date(1904, 1, 1) if date1904 else dt.date(1899, 12, 30)
+        day = value.date() if isinstance(value, dt.datetime) else value
+        ds = f' s="{date_style}"' if date_style else s
+        return f'<c r="{ref}"{ds}><v>{(day - epoch).days}</v></c>'
     if isinstance(value, bool):
         return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
     if isinstance(value, int | float):
@@ -37,6 +49,8 @@ def sheet_xml(
     widths: Sequence[int],
     header_row: int,
     header_style: int | None = None,
+    date_style: int | None = None,
+    date1904: bool = False,
 ) -> Iterator[bytes]:
     """A worksheet part with a frozen header row at ``header_row``."""
     cols = "".join(
@@ -55,7 +69,10 @@ def sheet_xml(
     buf: list[str] = []
     for r, row in enumerate(rows, start=1):
         style = header_style if r == header_row else None
-        cells = "".join(cell_xml(f"{col_letter(c)}{r}", v, style) for c, v in enumerate(row, 1))
+        cells = "".join(
+            cell_xml(f"{col_letter(c)}{r}", v, style, date_style, date1904)
+            for c, v in enumerate(row, 1)
+        )
         buf.append(f'<row r="{r}">{cells}</row>')
         if len(buf) >= 2000:
             yield "".join(buf).encode()

@@ -39,6 +39,7 @@ class OwnedSheet:
     rows: list[list[object]]  # first row: title starting with 'xlcrm'; header_row: headers
     widths: list[int]
     header_row: int = 2
+    has_dates: bool = False
 
 
 @dataclass
@@ -103,9 +104,9 @@ def _write(
             if names != [n for _, n in new_cols]:
                 raise BookError("Internal: table column names changed after planning.")
             changed[table.part] = add_columns(read_member(zf, table.part), names)
+    added, removed = _owned_sheets(pkg, owned, remove_owned, changed, styles)
     if styles.changed:
         changed[pkg.styles_part] = styles.xml
-    added, removed = _owned_sheets(pkg, owned, remove_owned, changed)
     if patch.formulas_overwritten:
         removed += _drop_calc_chain(pkg, changed)
     _write_zip(zf, dst, changed, added, removed)
@@ -172,13 +173,23 @@ def _table_to_extend(info: SheetInfo, first_new_col: int):
 
 
 def _owned_sheets(
-    pkg: Package, owned: list[OwnedSheet], remove: tuple[str, ...], changed: dict
+    pkg: Package,
+    owned: list[OwnedSheet],
+    remove: tuple[str, ...],
+    changed: dict,
+    styles: Styles,
 ) -> tuple[list[str], list[str]]:
     zf = pkg.zf
     added: list[str] = []
     removed: list[str] = []
     for sheet in owned:
-        body = list(sheet_xml(sheet.rows, sheet.widths, sheet.header_row))
+        date_style = styles.style_for("date") if sheet.has_dates else None
+        head_style = styles.style_for("text", header=True)
+        body = list(
+            sheet_xml(
+                sheet.rows, sheet.widths, sheet.header_row, head_style, date_style, pkg.date1904
+            )
+        )
         existing = next((s for s in pkg.sheets if s.name.casefold() == sheet.name.casefold()), None)
         if existing is not None:
             _check_owned(pkg, existing)

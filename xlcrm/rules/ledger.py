@@ -1,0 +1,391 @@
+"""The points ledger, rebuilt from the sheets on every run: nothing is added to a stored balance.
+
+Events: purchase points per order (a later refund line takes back what its order earned), the
+sign-up, birthday, referral and feedback bonuses, redemptions, and expiry. Expiry is FIFO
+without a loop: with E(t) the points of all lots expired by t and C(t) all points redeemed by
+t, the points expired by t are X(t) = max(0, max over s <= t of E(s) - C(s)).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..book import Book
+from .facts import sales_in_scope
+from .tiers import DAY0, TierModel, day_number
+
+KIND_ORDER = {"expiry": 0, "earn": 1, "redeem": 2}  # within a day: expire, earn, then redeem
+
+
+@dataclass
+class Ledger:
+    events: pd.DataFrame  # customer_id, day, rule, source, points, running balance ...
+    per_customer: pd.DataFrame  # earned, redeemed, expired, balance, expiring, expiring_on
+    over_redeemed: pd.DataFrame  # redemption rows larger than the balance on their date
+    tiers: TierModel
+    codes: pd.Index
+
+
+def ledger(book: Book) -> Ledger:
+    if "ledger" not in book.cache:
+        book.cache["ledger"] = _build(book)
+    return book.cache["ledger"]
+
+
+def _points(x: np.ndarray, rounding: str) -> np.ndarray:
+    x = np.asarray(x, dtype="float64")
+    pts = np.floor(x + 0.5) if rounding == "nearest" else np.floor(x + 1e-9)
+    return pts.astype(np.int64)
+
+
+def _expiry_day(day: np.ndarray, months: int) -> np.ndarray:
+    if months <= 0:
+        return np.full(len(day), np.iinfo(np.int64).max // 4, dtype=np.int64)
+    shifted = pd.to_datetime(day, unit="D") + pd.DateOffset(months=months)
+    return day_number(pd.Series(shifted))
+
+
+def _build(book: Book) -> Ledger:
+    s = book.settings
+    as_of = int(day_number(pd.Series([pd.Timestamp(book.as_of)]))[0])
+    customers = book.frame("customers")
+    codes = pd.Index(customers["customer_id"].dropna().unique())
+    orders = _order_points_base(book)
+    tiers = TierModel(orders[["customer_id", "date", "amount"]], codes, s)
+    parts = [
+        _purchase_events(orders, codes, tiers, s),
+        *_bonus_events(book, codes, orders, s),
+        _redemption_events(book, codes),
+    ]
+    ev = (
+        pd.concat([p for p in parts if len(p)], ignore_index=True)
+        if any(len(p) for p in parts)
+        else _empty_events()
+    )
+    ev = ev[ev["day"] <= as_of]
+    months = int(s["points_expiry_months"])
+    earn = ev["kind"] == "earn"
+    ev["expires"] = np.int64(0)
+    ev.loc[earn, "expires"] = _expiry_day(ev.loc[earn, "lot_day"].to_numpy(), months)
+    # a refund after its lot expired has nothing left to take back
+    late = (ev["rule"] == "refund") & (ev["day"] >= ev["expires"])
+    ev = ev[~late].reset_index(drop=True)
+    return _settle(ev, codes, as_of, tiers, months)
+
+
+def _empty_events() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "row": pd.Series(dtype=np.int64),
+            "code": pd.Series(dtype=np.int64),
+            "day": pd.Series(dtype=np.int64),
+            "lot_day": pd.Series(dtype=np.int64),
+            "kind": pd.Series(dtype=object),
+            "rule": pd.Series(dtype=object),
+            "source": pd.Series(dtype=object),
+            "points": pd.Series(dtype=np.int64),
+        }
+    )
+
+
+def _order_points_base(book: Book) -> pd.DataFrame:
+    """Per order: first day, positive amount, net amount, and the day of its last refund line."""
+    sales = sales_in_scope(book)
+    if sales.empty:
+        return pd.DataFrame(
+            columns=["customer_id", "order_id", "date", "amount", "positive", "refund_date"]
+        )
+    pos = sales["amount"].clip(lower=0)
+    refund_date = sales["date"].where(sales["amount"] < 0)
+    g = sales.assign(_pos=pos, _rd=refund_date).groupby(
+        ["customer_id", "order_id"], sort=False, dropna=False, observed=True
+    )
+    out = g.agg(
+        date=("date", "min"),
+        amount=("amount", "sum"),
+        positive=("_pos", "sum"),
+        refund_date=("_rd", "max"),
+    ).reset_index()
+    return out
+
+
+def _frame(code, day, lot_day, kind, rule, source, points, rows=None) -> pd.DataFrame:
+    n = len(code)
+    return pd.DataFrame(
+        {
+            "row": np.full(n, -1, dtype=np.int64)
+            if rows is None
+            else np.asarray(rows, dtype=np.int64),
+            "code": np.asarray(code, dtype=np.int64),
+            "day": np.asarray(day, dtype=np.int64),
+            "lot_day": np.asarray(lot_day, dtype=np.int64),
+            "kind": [kind] * n if isinstance(kind, str) else kind,
+            "rule": [rule] * n if isinstance(rule, str) else rule,
+            "source": list(source),
+            "points": np.asarray(points, dtype=np.int64),
+        }
+    )
+
+
+def _purchase_events(
+    orders: pd.DataFrame, codes: pd.Index, tiers: TierModel, s: dict
+) -> pd.DataFrame:
+    if orders.empty:
+        return _empty_events()
+    code = codes.get_indexer(orders["customer_id"])
+    keep = code >= 0
+    orders, code = orders[keep], code[keep]
+    day = day_number(orders["date"])
+    tier_before = tiers.tier_at(code.astype(np.int64), day - 1)
+    mult = np.select(
+        [tier_before == 2, tier_before == 1],
+        [float(s["gold_points_multiplier"]), float(s["silver_points_multiplier"])],
+        1.0,
+    )
+    rate = float(s["points_per_unit"]) * mult
+    rounding = s["points_rounding"]
+    earned = _points(orders["positive"].to_numpy() * rate, rounding)
+    net = _points(np.maximum(orders["amount"].to_numpy(), 0) * rate, rounding)
+    source = orders["order_id"].astype("string").fillna("").tolist()
+    buys = _frame(code, day, day, "earn", "purchase", source, earned)
+    refunded = (net < earned) & orders["refund_date"].notna().to_numpy()
+    rday = day_number(orders.loc[refunded, "refund_date"]) if refunded.any() else np.zeros(0)
+    back = _frame(
+        code[refunded],
+        rday,
+        day[refunded],
+        "earn",
+        "refund",
+        [src for src, r in zip(source, refunded, strict=True) if r],
+        net[refunded] - earned[refunded],
+    )
+    return pd.concat([buys[buys["points"] != 0], back], ignore_index=True)
+
+
+def _bonus_events(book: Book, codes: pd.Index, orders: pd.DataFrame, s: dict) -> list:
+    customers = book.frame("customers")
+    ids = customers["customer_id"]
+    code = codes.get_indexer(ids)
+    valid = code >= 0
+    out = []
+    first_buy = (
+        orders[orders["amount"] > 0].groupby("customer_id")["date"].min()
+        if len(orders)
+        else pd.Series(dtype="datetime64[ns]")
+    )
+    joined = customers["joined"] if "joined" in customers else pd.Series(pd.NaT, index=ids.index)
+    if s["signup_bonus"] and joined.notna().any():
+        m = valid & joined.notna().to_numpy()
+        d = day_number(joined[m])
+        out.append(
+            _frame(
+                code[m],
+                d,
+                d,
+                "earn",
+                "signup",
+                ["joined"] * int(m.sum()),
+                np.full(int(m.sum()), int(s["signup_bonus"])),
+            )
+        )
+    member_since = joined.fillna(
+        pd.Series(first_buy.reindex(ids.to_numpy()).to_numpy(), index=ids.index)
+    )
+    if s["birthday_bonus"] and "birthday" in customers:
+        out.append(_birthdays(customers["birthday"], member_since, code, valid, book, s))
+    if "referred_by" in customers and (s["referral_bonus"] or s["referral_welcome_bonus"]):
+        out += _referrals(customers, codes, first_buy, s)
+    out.append(_feedback(book, codes, s))
+    return out
+
+
+def _birthdays(birthday, member_since, code, valid, book: Book, s: dict) -> pd.DataFrame:
+    m = valid & birthday.notna().to_numpy() & member_since.notna().to_numpy()
+    if not m.any():
+        return _empty_events()
+    b, since, c = birthday[m], member_since[m], code[m]
+    first_year = since.dt.year.to_numpy()
+    years = book.as_of.year - first_year + 1
+    years = np.clip(years, 0, 200)
+    rep = np.repeat(np.arange(len(b)), years)
+    year = first_year[rep] + (np.arange(len(rep)) - np.repeat(np.cumsum(years) - years, years))
+    month, day = b.dt.month.to_numpy()[rep], b.dt.day.to_numpy()[rep]
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    day = np.where((month == 2) & (day == 29) & ~leap, 28, day)  # 29 Feb -> 28 Feb
+    dates = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": day}))
+    d = day_number(dates)
+    ok = d >= day_number(since)[rep]
+    return _frame(
+        c[rep][ok],
+        d[ok],
+        d[ok],
+        "earn",
+        "birthday",
+        [str(y) for y in year[ok]],
+        np.full(int(ok.sum()), int(s["birthday_bonus"])),
+    )
+
+
+def _referrals(customers, codes: pd.Index, first_buy: pd.Series, s: dict) -> list:
+    ref = customers["referred_by"]
+    ids = customers["customer_id"]
+    m = ref.notna() & ids.notna() & (ref != ids)
+    new_ids, referrer = ids[m], ref[m]
+    when = first_buy.reindex(new_ids.to_numpy())
+    ok = when.notna().to_numpy() & (codes.get_indexer(referrer) >= 0)
+    new_ids, referrer, when = new_ids[ok], referrer[ok], when[ok]
+    d = day_number(when)
+    out = []
+    if s["referral_bonus"]:
+        out.append(
+            _frame(
+                codes.get_indexer(referrer),
+                d,
+                d,
+                "earn",
+                "referral",
+                new_ids.astype(str).tolist(),
+                np.full(len(d), int(s["referral_bonus"])),
+            )
+        )
+    if s["referral_welcome_bonus"]:
+        out.append(
+            _frame(
+                codes.get_indexer(new_ids),
+                d,
+                d,
+                "earn",
+                "referral_welcome",
+                referrer.astype(str).tolist(),
+                np.full(len(d), int(s["referral_welcome_bonus"])),
+            )
+        )
+    return out
+
+
+def _feedback(book: Book, codes: pd.Index, s: dict) -> pd.DataFrame:
+    contacts = book.frame("contacts")
+    if not s["feedback_bonus"] or contacts.empty or "kind" not in contacts:
+        return _empty_events()
+    f = contacts[contacts["kind"].isin(["feedback", "survey"]) & contacts["date"].notna()]
+    f = f.assign(_code=codes.get_indexer(f["customer_id"]), _row=f.index)
+    f = f[f["_code"] >= 0].sort_values(["_code", "date", "_row"], kind="stable")
+    month = f["date"].dt.to_period("M")
+    nth = f.groupby([f["_code"], month]).cumcount()
+    f = f[nth < int(s["feedback_bonus_monthly_cap"])]
+    d = day_number(f["date"])
+    return _frame(
+        f["_code"],
+        d,
+        d,
+        "earn",
+        "feedback",
+        [f"Contacts row {r}" for r in f["_row"]],
+        np.full(len(f), int(s["feedback_bonus"])),
+    )
+
+
+def _redemption_events(book: Book, codes: pd.Index) -> pd.DataFrame:
+    r = book.frame("redemptions")
+    if r.empty:
+        return _empty_events()
+    r = r[r["date"].notna() & r["points"].notna()]
+    code = codes.get_indexer(r["customer_id"])
+    r, code = r[code >= 0], code[code >= 0]
+    d = day_number(r["date"])
+    reward = (
+        r["reward"].astype("string").fillna("") if "reward" in r else pd.Series("", index=r.index)
+    )
+    source = [
+        f"Redemptions row {i}" + (f": {w}" if w else "")
+        for i, w in zip(r.index, reward.tolist(), strict=True)
+    ]
+    return _frame(
+        code,
+        d,
+        d,
+        "redeem",
+        "redemption",
+        source,
+        -np.round(r["points"].to_numpy()).astype(np.int64),
+        rows=r.index,
+    )
+
+
+def _settle(ev: pd.DataFrame, codes: pd.Index, as_of: int, tiers: TierModel, months: int) -> Ledger:
+    """Expiry, running balances, per-customer totals and over-redemptions, all vectorised."""
+    earn = ev[ev["kind"] == "earn"]
+    lots = earn.groupby(["code", "lot_day", "expires"], as_index=False)["points"].sum()
+    lots = lots[lots["points"] > 0]
+    expiring = lots.assign(
+        day=lots["expires"], kind="expiry", rule="expiry", source="", points=lots["points"]
+    )
+    horizon = as_of + 30
+    stream = pd.concat(
+        [
+            ev.drop(columns=["lot_day", "expires"]),
+            expiring[expiring["day"] <= horizon].assign(row=-1)[
+                ["row", "code", "day", "kind", "rule", "source", "points"]
+            ],
+        ],
+        ignore_index=True,
+    )
+    stream["k"] = stream["kind"].map(KIND_ORDER)
+    stream = stream.sort_values(["code", "day", "k"], kind="stable").reset_index(drop=True)
+    code = stream["code"].to_numpy()
+    is_exp, is_earn, is_red = (
+        (stream["k"] == 0).to_numpy(),
+        (stream["k"] == 1).to_numpy(),
+        (stream["k"] == 2).to_numpy(),
+    )
+    pts = stream["points"].to_numpy()
+    cum_e = pd.Series(np.where(is_exp, pts, 0)).groupby(code).cumsum().to_numpy()
+    cum_c = pd.Series(np.where(is_red, -pts, 0)).groupby(code).cumsum().to_numpy()
+    cum_earn = pd.Series(np.where(is_earn, pts, 0)).groupby(code).cumsum().to_numpy()
+    gap = pd.Series(np.maximum(cum_e - cum_c, 0))
+    expired = gap.groupby(code).cummax().to_numpy()
+    balance = cum_earn - cum_c - expired
+    stream["balance"] = balance
+    stream["expired_total"] = expired
+    stream["earned_total"] = cum_earn
+    stream["redeemed_total"] = cum_c
+    # redemptions larger than what was there just before them
+    available = balance - np.where(is_red, pts, 0)  # the balance before this redemption
+    over = stream[is_red & (available < -pts)].assign(
+        available=available[is_red & (available < -pts)]
+    )
+    now = stream[stream["day"] <= as_of]
+    last = now.groupby("code").tail(1).set_index("code")
+    per = pd.DataFrame(index=pd.RangeIndex(len(codes)))
+    for col in ("earned_total", "redeemed_total", "expired_total", "balance"):
+        per[col] = last[col].reindex(per.index).fillna(0).astype(np.int64)
+    # points expiring within 30 days, if nothing more is redeemed
+    soon = stream[(stream["day"] > as_of) & (stream["k"] == 0)]
+    soon = soon.assign(
+        extra=soon["expired_total"].to_numpy()
+        - per["expired_total"].reindex(soon["code"]).to_numpy()
+    )
+    soon = soon[soon["extra"] > 0]
+    per["expiring"] = (
+        soon.groupby("code")["extra"].max().reindex(per.index).fillna(0).astype(np.int64)
+    )
+    per["expiring_on"] = soon.groupby("code")["day"].min().reindex(per.index)
+    # the ledger as listed: expiry rows only where points really expired
+    exp_rows = now["k"] == 0
+    step = now["expired_total"].to_numpy() - np.concatenate(
+        [[0], now["expired_total"].to_numpy()[:-1]]
+    )
+    first_of_customer = np.concatenate(
+        [[True], now["code"].to_numpy()[1:] != now["code"].to_numpy()[:-1]]
+    )
+    step = np.where(first_of_customer, now["expired_total"].to_numpy(), step)
+    listed = now.assign(points=np.where(exp_rows, -step, now["points"]))
+    listed = listed[~exp_rows.to_numpy() | (step > 0)]
+    return Ledger(listed, per, over, tiers, codes)
+
+
+def as_date(day: pd.Series) -> pd.Series:
+    return DAY0 + pd.to_timedelta(day, unit="D")

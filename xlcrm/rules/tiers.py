@@ -1,0 +1,93 @@
+"""Membership tiers from rolling spend and order counts, with a keep period.
+
+Qualification at a day: the customer's net spend and order count over the rolling window
+(tier_window_months) ending that day reach the Silver or Gold threshold (spend OR orders).
+A tier reached at a purchase is kept for tier_keep_months after that purchase, so a customer
+does not drop a tier the month after a quiet spell. Everything is computed with sorted keys and
+cumulative sums: no loop over customers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+DAY0 = pd.Timestamp("1970-01-01")
+SHIFT = np.int64(1) << np.int64(32)
+
+
+def day_number(dates: pd.Series | pd.DatetimeIndex) -> np.ndarray:
+    return ((pd.to_datetime(dates) - DAY0) // pd.Timedelta(days=1)).to_numpy(dtype=np.int64)
+
+
+def months_before(days: np.ndarray, months: int) -> np.ndarray:
+    shifted = pd.to_datetime(days, unit="D") - pd.DateOffset(months=months)
+    return day_number(pd.Series(shifted))
+
+
+class TierModel:
+    """Per-order rolling totals and qualification, ready to answer 'tier at day T'."""
+
+    def __init__(self, orders: pd.DataFrame, codes: pd.Index, settings: dict) -> None:
+        s = settings
+        self.window, self.keep = int(s["tier_window_months"]), int(s["tier_keep_months"])
+        self.thresholds = [
+            (float(s["silver_spend"]), int(s["silver_orders"])),
+            (float(s["gold_spend"]), int(s["gold_orders"])),
+        ]
+        code = codes.get_indexer(orders["customer_id"])
+        day = day_number(orders["date"])
+        order = np.lexsort((day, code))
+        self.code, self.day = code[order], day[order]
+        amount = orders["amount"].to_numpy(dtype="float64")[order]
+        self.keys = self.code.astype(np.int64) * SHIFT + self.day
+        self.cum_spend = np.concatenate([[0.0], np.cumsum(amount)])
+        self.cum_orders = np.concatenate([[0], np.cumsum(amount > 0)])
+        spend, count = self.rolling(self.code, self.day)
+        self.level = self.qualify(spend, count)
+        self.cum_level = {lv: np.concatenate([[0], np.cumsum(self.level >= lv)]) for lv in (1, 2)}
+
+    def rolling(self, code: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Net spend and orders in the window ending on ``day`` (inclusive), per query."""
+        hi = np.searchsorted(self.keys, code * SHIFT + day, side="right")
+        lo = np.searchsorted(
+            self.keys, code * SHIFT + months_before(day, self.window), side="right"
+        )
+        return self.cum_spend[hi] - self.cum_spend[lo], self.cum_orders[hi] - self.cum_orders[lo]
+
+    def qualify(self, spend: np.ndarray, count: np.ndarray) -> np.ndarray:
+        level = np.zeros(len(spend), dtype=np.int64)
+        for lv, (min_spend, min_orders) in enumerate(self.thresholds, start=1):
+            hit = spend >= min_spend - 1e-9
+            if min_orders > 0:
+                hit |= count >= min_orders
+            level[hit] = lv
+        return level
+
+    def tier_at(self, code: np.ndarray, day: np.ndarray) -> np.ndarray:
+        """Tier on ``day``: qualified now, or at a purchase within the keep period before it."""
+        spend, count = self.rolling(code, day)
+        tier = self.qualify(spend, count)
+        hi = np.searchsorted(self.keys, code * SHIFT + day, side="right")
+        lo = np.searchsorted(self.keys, code * SHIFT + months_before(day, self.keep), side="right")
+        for lv in (1, 2):
+            held = (self.cum_level[lv][hi] - self.cum_level[lv][lo]) > 0
+            tier = np.where(held & (tier < lv), lv, tier)
+        return tier
+
+    def since(self, level_by_code: np.ndarray, day: int) -> np.ndarray:
+        """Per customer code: first day of the unbroken run of qualifying purchases that holds
+        the given level on ``day`` (-1 where there is none)."""
+        out = np.full(len(level_by_code), -1, dtype=np.int64)
+        need = level_by_code[self.code] if len(self.code) else np.zeros(0, dtype=np.int64)
+        ok = (need > 0) & (self.level >= need) & (self.day <= day)
+        if not ok.any():
+            return out
+        c, d = self.code[ok], self.day[ok]
+        keep_end = months_before(d, -self.keep)  # the day each purchase's keep period ends
+        new_run = np.ones(len(c), dtype=bool)
+        new_run[1:] = (c[1:] != c[:-1]) | (d[1:] > keep_end[:-1])
+        starts = pd.Series(np.where(new_run, d, np.nan)).ffill().to_numpy()
+        last_start = pd.Series(starts).groupby(c).last()
+        out[last_start.index.to_numpy()] = last_start.to_numpy().astype(np.int64)
+        return out
