@@ -137,7 +137,7 @@ def compute(book: Book, so_far: pd.DataFrame) -> pd.DataFrame:
     since = led.tiers.since(level_by_code, as_of)[c]
     out["tier_since"] = as_date(pd.Series(since, index=so_far.index)).where((since >= 0) & known)
     first = pd.to_datetime(so_far["first_purchase"])
-    joined = book.frame("customers")["joined"] if "joined" in book.frame("customers") else first
+    joined = book.frame("customers")["joined"]
     start = joined.fillna(first)
     is_new = (start > pd.Timestamp(book.as_of) - pd.Timedelta(days=30)).fillna(False).to_numpy()
     change = np.select(

@@ -1,0 +1,230 @@
+"""The points ledger and tiers on hand-computed books."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from conftest import write_book
+
+import xlcrm
+from xlcrm.book import book_from_frames
+from xlcrm.rules import compute_all, family_problems
+from xlcrm.rules.loyalty import ledger_rows
+
+AS_OF = dt.date(2024, 6, 30)
+D = pd.Timestamp
+NO_BONUS = {
+    "signup_bonus": 0,
+    "birthday_bonus": 0,
+    "referral_bonus": 0,
+    "referral_welcome_bonus": 0,
+    "feedback_bonus": 0,
+}
+
+
+def book(customers, sales=(), redemptions=(), contacts=(), as_of=AS_OF, **settings):
+    cust = pd.DataFrame(customers)
+    cust.index = range(2, 2 + len(cust))
+    frames = {"customers": cust}
+    if sales:
+        frames["sales"] = pd.DataFrame(
+            sales, columns=["date", "order_id", "customer_id", "amount"]
+        ).set_axis(range(2, 2 + len(sales)))
+    if redemptions:
+        frames["redemptions"] = pd.DataFrame(
+            redemptions, columns=["date", "customer_id", "points"]
+        ).set_axis(range(2, 2 + len(redemptions)))
+    if contacts:
+        frames["contacts"] = pd.DataFrame(
+            contacts, columns=["date", "customer_id", "kind"]
+        ).set_axis(range(2, 2 + len(contacts)))
+    return book_from_frames(frames, as_of, {**NO_BONUS, **settings})
+
+
+def outputs(b):
+    out = compute_all(b)
+    out.index = b.frame("customers")["customer_id"].tolist()
+    return out
+
+
+def test_purchase_points_rounded_per_order_and_refund_takes_back():
+    b = book(
+        {"customer_id": ["a"]},
+        [
+            (D("2024-01-10"), "o1", "a", 100.9),
+            (D("2024-01-10"), "o1", "a", 20.5),
+            (D("2024-02-01"), "o2", "a", 50.0),
+            (D("2024-02-05"), "o2", "a", -20.0),
+        ],
+    )
+    out = outputs(b)
+    # o1: 121.4 -> 121; o2: 50 earned, refund of 20 takes back 20 -> 30
+    assert out.loc["a", "points_earned"] == 151
+    assert out.loc["a", "points_balance"] == 151
+    rows = ledger_rows(b)
+    assert [(r[2], r[3], r[4], r[5]) for r in rows] == [
+        ("purchase", "o1", 121, 121),
+        ("purchase", "o2", 50, 171),
+        ("refund", "o2", -20, 151),
+    ]
+
+
+def test_nearest_rounding_and_rate():
+    b = book(
+        {"customer_id": ["a"]},
+        [(D("2024-01-10"), "o1", "a", 10.5)],
+        points_per_unit=2,
+        points_rounding="nearest",
+    )
+    assert outputs(b).loc["a", "points_earned"] == 21
+
+
+def test_expiry_fifo_and_edges():
+    # 100 points on 2023-01-15 expire on 2024-01-15; 50 on 2023-08-01 expire on 2024-08-01.
+    # 30 redeemed on 2023-03-01 come from the first lot, so 70 expire on 2024-01-15.
+    b = book(
+        {"customer_id": ["a"]},
+        [(D("2023-01-15"), "o1", "a", 100.0), (D("2023-08-01"), "o2", "a", 50.0)],
+        [(D("2023-03-01"), "a", 30)],
+        as_of=dt.date(2024, 7, 10),
+    )
+    out = outputs(b)
+    assert out.loc["a", "points_expired"] == 70
+    assert out.loc["a", "points_redeemed"] == 30
+    assert out.loc["a", "points_balance"] == 50
+    assert out.loc["a", "points_expiring"] == 50  # within 30 days of 2024-07-10
+    assert out.loc["a", "points_expiring_on"] == D("2024-08-01")
+    on_day = book(
+        {"customer_id": ["a"]}, [(D("2023-01-15"), "o1", "a", 100.0)], as_of=dt.date(2024, 1, 15)
+    )
+    assert outputs(on_day).loc["a", "points_expired"] == 100  # gone on the expiry day itself
+    day_before = book(
+        {"customer_id": ["a"]}, [(D("2023-01-15"), "o1", "a", 100.0)], as_of=dt.date(2024, 1, 14)
+    )
+    assert outputs(day_before).loc["a", "points_balance"] == 100
+    never = book(
+        {"customer_id": ["a"]}, [(D("2020-01-15"), "o1", "a", 100.0)], points_expiry_months=0
+    )
+    assert outputs(never).loc["a", "points_balance"] == 100
+
+
+def test_over_redemption_is_an_error_naming_the_row():
+    b = book(
+        {"customer_id": ["a"]},
+        [(D("2024-01-10"), "o1", "a", 100.0)],
+        [(D("2024-01-05"), "a", 10), (D("2024-02-01"), "a", 80), (D("2024-03-01"), "a", 30)],
+    )
+    probs = family_problems(b)
+    assert [(p.row, p.code) for p in probs] == [(2, "over_redeemed"), (4, "over_redeemed")]
+    assert "10 available" in probs[1].message  # row 2 still counts until it is fixed
+
+
+def test_leap_day_birthday_and_signup():
+    b = book(
+        {"customer_id": ["a"], "birthday": [D("1992-02-29")], "joined": [D("2022-06-01")]},
+        birthday_bonus=200,
+        signup_bonus=100,
+        as_of=dt.date(2024, 6, 30),
+    )
+    rows = ledger_rows(b)
+    got = [(r[0], r[2], r[4]) for r in rows]
+    assert got == [
+        (dt.date(2022, 6, 1), "sign-up bonus", 100),
+        (dt.date(2023, 2, 28), "birthday bonus", 200),  # 29 Feb in a common year
+        (dt.date(2023, 6, 1), "expired", -100),
+        (dt.date(2024, 2, 28), "expired", -200),
+        (dt.date(2024, 2, 29), "birthday bonus", 200),
+    ]
+    # the signup's lot expired on 2023-06-01; the 2023 birthday's on 2024-02-28
+    assert outputs(b).loc["a", "points_balance"] == 200
+
+
+def test_referral_chain():
+    b = book(
+        {"customer_id": ["a", "b", "c"], "referred_by": [None, "a", "b"]},
+        [
+            (D("2024-01-01"), "o1", "a", 10.0),
+            (D("2024-02-01"), "o2", "b", 10.0),
+            (D("2024-03-01"), "o3", "b", 10.0),
+            (D("2024-04-01"), "o4", "c", 10.0),
+        ],
+        referral_bonus=300,
+        referral_welcome_bonus=100,
+    )
+    out = outputs(b)
+    # a: 10 + 300 for b; b: 20 + 100 welcome + 300 for c; c: 10 + 100 welcome
+    assert out["points_earned"].to_dict() == {"a": 310, "b": 420, "c": 110}
+
+
+def test_feedback_bonus_monthly_cap():
+    contacts = [(D("2024-03-0%d" % d), "a", "feedback") for d in range(1, 5)]
+    contacts.append((D("2024-04-02"), "a", "survey"))
+    contacts.append((D("2024-04-03"), "a", "complaint"))
+    b = book(
+        {"customer_id": ["a"]}, contacts=contacts, feedback_bonus=50, feedback_bonus_monthly_cap=2
+    )
+    assert outputs(b).loc["a", "points_earned"] == 150  # 2 in March + 1 in April
+
+
+def test_tiers_keep_period_and_gap():
+    sales = [(D("2023-03-01"), "o1", "a", 2500.0)]  # silver for a year from this purchase
+    b = book(
+        {"customer_id": ["a", "b"]},
+        sales + [(D("2024-06-01"), "o2", "b", 100.0)],
+        as_of=dt.date(2024, 2, 20),
+    )
+    out = outputs(b)
+    assert out.loc["a", "tier"] == "Silver" and out.loc["a", "tier_since"] == D("2023-03-01")
+    assert out.loc["b", "tier"] == "Standard" or pd.isna(out.loc["b", "tier"])
+    later = outputs(book({"customer_id": ["a"]}, sales, as_of=dt.date(2024, 3, 2)))
+    assert later.loc["a", "tier"] == "Standard"  # window and keep period both over
+    assert later.loc["a", "tier_change"] == "down"
+    assert later.loc["a", "tier_gap"] == "¥2,000 more to reach Silver (or 5 more orders)"
+
+
+def test_gold_multiplier_applies_after_reaching_gold():
+    sales = [(D("2024-01-01"), "o1", "a", 10000.0), (D("2024-02-01"), "o2", "a", 100.0)]
+    out = outputs(book({"customer_id": ["a"]}, sales))
+    assert out.loc["a", "points_earned"] == 10000 + 150  # gold from o1 on: 1.5x on o2
+    assert out.loc["a", "tier"] == "Gold" and out.loc["a", "tier_gap"] == ""
+
+
+def test_chinese_tier_names_and_gap():
+    out = outputs(
+        book({"customer_id": ["a"]}, [(D("2024-06-01"), "o1", "a", 2500.0)], language="zh")
+    )
+    assert out.loc["a", "tier"] == "银卡"
+    assert out.loc["a", "tier_gap"] == "再消费¥7,500升级金卡（或再下14单）"
+
+
+def test_order_independent_and_idempotent(tmp_path):
+    customers = [["Customer ID", "Birthday", "Joined", "Referred by"]] + [
+        [f"c{i}", dt.date(1990, 1 + i % 12, 1 + i % 27), dt.date(2023, 1, 1), None]
+        for i in range(20)
+    ]
+    customers[5][3] = "c1"
+    sales = [["Date", "Order ID", "Customer ID", "Amount"]] + [
+        [dt.date(2023, 1, 1) + dt.timedelta(days=17 * k), f"o{k}", f"c{k % 20}", 10.0 * (k % 7 + 1)]
+        for k in range(300)
+    ]
+    sales.append([dt.date(2024, 1, 10), "o3", "c3", -5.0])
+    redemptions = [["Date", "Customer ID", "Points"], [dt.date(2024, 5, 1), "c2", 50]]
+    sheets = {"Customers": customers, "Sales": sales, "Redemptions": redemptions}
+    shuffled = {
+        "Customers": [customers[0], *reversed(customers[1:])],
+        "Sales": [sales[0], *reversed(sales[1:])],
+        "Redemptions": redemptions,
+    }
+    a = write_book(tmp_path / "a.xlsx", sheets)
+    b = write_book(tmp_path / "b.xlsx", shuffled)
+    stamp = dt.datetime(2024, 7, 1)
+    ra = xlcrm.update(a, as_of=AS_OF, stamp=stamp, dry_run=True).outputs
+    rb = xlcrm.update(b, as_of=AS_OF, stamp=stamp, dry_run=True).outputs
+    ids_a = xlcrm.validate(a, as_of=AS_OF).book.frame("customers")["customer_id"].tolist()
+    ids_b = xlcrm.validate(b, as_of=AS_OF).book.frame("customers")["customer_id"].tolist()
+    ra.index, rb.index = ids_a, ids_b
+    pd.testing.assert_frame_equal(ra.sort_index(), rb.sort_index())
+    first = xlcrm.update(a, as_of=AS_OF, stamp=stamp)
+    second = xlcrm.update(a, as_of=AS_OF, stamp=stamp)
+    pd.testing.assert_frame_equal(first.outputs, second.outputs)  # never doubles anything
