@@ -158,7 +158,7 @@ def test_referral_chain():
 
 
 def test_feedback_bonus_monthly_cap():
-    contacts = [(D("2024-03-0%d" % d), "a", "feedback") for d in range(1, 5)]
+    contacts = [(D(f"2024-03-0{d}"), "a", "feedback") for d in range(1, 5)]
     contacts.append((D("2024-04-02"), "a", "survey"))
     contacts.append((D("2024-04-03"), "a", "complaint"))
     b = book(
@@ -171,7 +171,7 @@ def test_tiers_keep_period_and_gap():
     sales = [(D("2023-03-01"), "o1", "a", 2500.0)]  # silver for a year from this purchase
     b = book(
         {"customer_id": ["a", "b"]},
-        sales + [(D("2024-06-01"), "o2", "b", 100.0)],
+        [*sales, (D("2024-06-01"), "o2", "b", 100.0)],
         as_of=dt.date(2024, 2, 20),
     )
     out = outputs(b)
