@@ -130,7 +130,7 @@ def test_only_output_cells_table_and_styles_change(tmp_path, macro):
     after_members = members(path)
     added = [n for n in after_members if n not in before_members]
     assert list(after_members) == list(before_members) + added  # same order, new at the end
-    assert len(added) == 1 and added[0].startswith("xl/worksheets/sheet")  # the Points sheet
+    assert len(added) == 2 and all(a.startswith("xl/worksheets/sheet") for a in added)  # Due, Points
     changed = {n for n in before_members if before_members[n][2] != after_members[n][2]}
     bookkeeping = {
         "[Content_Types].xml",
@@ -145,7 +145,8 @@ def test_only_output_cells_table_and_styles_change(tmp_path, macro):
         *bookkeeping,
     }
     ct, wbxml = after_members["[Content_Types].xml"][2], after_members["xl/workbook.xml"][2]
-    assert f'PartName="/{added[0]}"'.encode() in ct and b'name="Points"' in wbxml
+    assert all(f'PartName="/{a}"'.encode() in ct for a in added)
+    assert b'name="Points"' in wbxml and b'name="Due"' in wbxml
     assert b"<vt:lpstr>Points</vt:lpstr>" in after_members["docProps/app.xml"][2]
     for name in set(before_members) - changed:
         assert before_members[name][:2] == after_members[name][:2], name  # CRC, compressed size

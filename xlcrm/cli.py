@@ -141,6 +141,55 @@ def update_cmd(
     sys.exit(worst)
 
 
+@main.command(name="due")
+@click.argument("book", type=click.Path(path_type=Path))
+@click.option("--days", type=click.IntRange(0, 3660), default=None,
+              help="Due within this many days (default: the Settings value, 7).")
+@click.option("--as-of", "as_of", callback=_date, help="Plan as of this day (YYYY-MM-DD).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True)
+@click.option("--keep-going", is_flag=True, help="Leave rows with errors out instead of stopping.")
+def due_cmd(book: Path, days: int | None, as_of: dt.date | None, fmt: str,
+            keep_going: bool) -> None:
+    """Print the contacts due in BOOK, most urgent first. Writes nothing."""
+    from .due import due, headers
+
+    r = due(book, days=days, as_of=as_of, keep_going=keep_going)
+    if r.fatal:
+        click.echo(f"{book}: {r.fatal}", err=True)
+        sys.exit(2)
+    if r.frame is None:
+        for p in r.errors:
+            click.echo(_line(p), err=True)
+        click.echo(f"{book}: {len(r.errors)} error(s); fix them or use --keep-going.", err=True)
+        sys.exit(1)
+    records = r.records()
+    if fmt == "json":
+        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        import csv
+        import io
+
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(headers(r.lang))
+        writer.writerows([list(rec.values()) for rec in records])
+        click.echo(buf.getvalue(), nl=False)
+    else:
+        _table(headers(r.lang), [list(rec.values()) for rec in records])
+        click.echo(f"{len(records)} contact(s) due as of {r.as_of}.")
+    sys.exit(0)
+
+
+def _table(head: list[str], rows: list[list[object]]) -> None:
+    shown = [0, 1, 2, 3, 6, 7, 8]  # priority, due, ID, name, channel, reason, action
+    cells = [[str(head[i]) for i in shown]] + [
+        ["" if row[i] is None else str(row[i]) for i in shown] for row in rows]
+    widths = [min(40, max(len(c[i]) for c in cells)) for i in range(len(shown))]
+    for line in cells:
+        click.echo("  ".join(v[:w].ljust(w) for v, w in zip(line, widths, strict=True)).rstrip())
+
+
 def print_update(r) -> None:
     if r.fatal:
         click.echo(f"{r.path}: {r.fatal}", err=True)

@@ -11,6 +11,9 @@ from typing import Any
 import pandas as pd
 
 from .book import Book
+from .due import WIDTHS, due_frame
+from .due import headers as due_headers
+from .due import rows as due_rows
 from .problems import ERROR, NOTE, BookError, Problem
 from .rules import UPDATED_AT, compute_all, output_columns
 from .save import atomic_write, book_lock, check_writable
@@ -19,6 +22,7 @@ from .xlsx.sheetwrite import OWNED_MARK
 from .xlsx.writeback import OwnedSheet, WriteReport, stamp_now, write_back
 
 PROBLEMS_SHEET = "Problems"
+DUE_SHEET = "Due"
 POINTS_SHEET = "Points"
 
 
@@ -30,6 +34,7 @@ class UpdateResult:
     fatal: str | None = None
     written: bool = False
     dry_run: bool = False
+    blocked: bool = False  # validation errors stopped it (no --keep-going)
     customers: int = 0
     sales_rows: int = 0
     sales_after_as_of: int = 0
@@ -49,7 +54,7 @@ class UpdateResult:
     def exit_code(self) -> int:
         if self.fatal:
             return 2
-        return 1 if self.errors and not self.written and not self.dry_run else 0
+        return 1 if self.blocked else 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -85,17 +90,13 @@ def update(
     path = Path(path)
     target = Path(out) if out else path
     result = UpdateResult(path, target, dry_run=dry_run)
-    checked = validate(path, as_of=as_of)
-    result.problems = checked.problems
-    if checked.fatal:
-        result.fatal = checked.fatal
+    prep = prepare(path, as_of, keep_going)
+    result.problems, result.fatal, result.blocked = prep.problems, prep.fatal, prep.blocked
+    if prep.book is None or prep.blocked:
         return _done(result, t0)
-    book = checked.book
+    book = prep.book
     result.as_of = book.as_of
-    if checked.errors and not keep_going:
-        return _done(result, t0)
-    if checked.errors:
-        result.rows_left_out = _leave_out_error_rows(book, checked.problems)
+    result.rows_left_out = prep.rows_left_out
     sales = book.frame("sales")
     result.sales_rows = len(sales)
     result.sales_after_as_of = (
@@ -124,6 +125,26 @@ def update(
     return _done(result, t0)
 
 
+@dataclass
+class Prepared:
+    book: Book | None
+    problems: list[Problem]
+    fatal: str | None = None
+    blocked: bool = False  # errors and no --keep-going
+    rows_left_out: int = 0
+
+
+def prepare(path: Path, as_of: dt.date | None, keep_going: bool) -> Prepared:
+    """Read and validate; with keep_going, leave the rows with errors out of the book."""
+    checked = validate(path, as_of=as_of)
+    if checked.fatal:
+        return Prepared(None, checked.problems, checked.fatal)
+    if checked.errors and not keep_going:
+        return Prepared(checked.book, checked.problems, blocked=True)
+    left = _leave_out_error_rows(checked.book, checked.problems) if checked.errors else 0
+    return Prepared(checked.book, checked.problems, rows_left_out=left)
+
+
 def _write(src: Path, tmp: Path, book: Book, outputs: pd.DataFrame, result: UpdateResult) -> None:
     customers = book.sheets["customers"]
     listed = [p for p in result.problems if p.severity != NOTE]
@@ -132,6 +153,7 @@ def _write(src: Path, tmp: Path, book: Book, outputs: pd.DataFrame, result: Upda
         owned.append(problems_sheet(listed, result))
     else:
         remove = (PROBLEMS_SHEET,)
+    owned.append(due_sheet(book, outputs))
     if book.settings.get("points_sheet"):
         owned.append(points_sheet(book))
     lang = book.settings.get("language") or "en"
@@ -161,6 +183,19 @@ def problems_sheet(problems: list[Problem], result: UpdateResult) -> OwnedSheet:
         cell = f"{p.column or ''}{p.row or ''}"
         rows.append([p.severity, p.sheet, cell, p.header or "", p.value or "", p.message])
     return OwnedSheet(PROBLEMS_SHEET, rows, [10, 14, 8, 18, 24, 90])
+
+
+def due_sheet(book: Book, outputs: pd.DataFrame) -> OwnedSheet:
+    """Everyone due within the Settings' days, most urgent first; rewritten on every update."""
+    lang = book.settings.get("language")
+    frame = due_frame(book, outputs)
+    days = book.settings["due_days"]
+    title = (f"{OWNED_MARK}: 截至 {book.as_of.isoformat()} 起 {days} 天内需联系的客户（按优先级）。"
+             if lang == "zh" else
+             f"{OWNED_MARK}: contacts due within {days} days of {book.as_of.isoformat()}, most "
+             "urgent first. Log each contact in the Contacts sheet; the next update moves them on.")
+    return OwnedSheet(DUE_SHEET, [[title], due_headers(lang), *due_rows(frame)], WIDTHS,
+                      has_dates=True)
 
 
 def points_sheet(book: Book) -> OwnedSheet:

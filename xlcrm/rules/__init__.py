@@ -11,10 +11,10 @@ from __future__ import annotations
 import pandas as pd
 
 from ..book import Book
-from . import crosssell, cycle, loyalty, metrics, pyramid, scores
+from . import contact, crosssell, cycle, loyalty, metrics, pyramid, scores
 from .base import OutputColumn
 
-FAMILIES = (metrics, scores, pyramid, cycle, crosssell, loyalty)
+FAMILIES = (metrics, scores, pyramid, cycle, crosssell, loyalty, contact)
 UPDATED_AT = OutputColumn(
     "updated_at",
     "Updated at",
