@@ -130,7 +130,9 @@ def test_only_output_cells_table_and_styles_change(tmp_path, macro):
     after_members = members(path)
     added = [n for n in after_members if n not in before_members]
     assert list(after_members) == list(before_members) + added  # same order, new at the end
-    assert len(added) == 2 and all(a.startswith("xl/worksheets/sheet") for a in added)  # Due, Points
+    assert len(added) == 2 and all(
+        a.startswith("xl/worksheets/sheet") for a in added
+    )  # Due, Points
     changed = {n for n in before_members if before_members[n][2] != after_members[n][2]}
     bookkeeping = {
         "[Content_Types].xml",

@@ -143,14 +143,24 @@ def update_cmd(
 
 @main.command(name="due")
 @click.argument("book", type=click.Path(path_type=Path))
-@click.option("--days", type=click.IntRange(0, 3660), default=None,
-              help="Due within this many days (default: the Settings value, 7).")
+@click.option(
+    "--days",
+    type=click.IntRange(0, 3660),
+    default=None,
+    help="Due within this many days (default: the Settings value, 7).",
+)
 @click.option("--as-of", "as_of", callback=_date, help="Plan as of this day (YYYY-MM-DD).")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
-              show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
 @click.option("--keep-going", is_flag=True, help="Leave rows with errors out instead of stopping.")
-def due_cmd(book: Path, days: int | None, as_of: dt.date | None, fmt: str,
-            keep_going: bool) -> None:
+def due_cmd(
+    book: Path, days: int | None, as_of: dt.date | None, fmt: str, keep_going: bool
+) -> None:
     """Print the contacts due in BOOK, most urgent first. Writes nothing."""
     from .due import due, headers
 
@@ -184,7 +194,8 @@ def due_cmd(book: Path, days: int | None, as_of: dt.date | None, fmt: str,
 def _table(head: list[str], rows: list[list[object]]) -> None:
     shown = [0, 1, 2, 3, 6, 7, 8]  # priority, due, ID, name, channel, reason, action
     cells = [[str(head[i]) for i in shown]] + [
-        ["" if row[i] is None else str(row[i]) for i in shown] for row in rows]
+        ["" if row[i] is None else str(row[i]) for i in shown] for row in rows
+    ]
     widths = [min(40, max(len(c[i]) for c in cells)) for i in range(len(shown))]
     for line in cells:
         click.echo("  ".join(v[:w].ljust(w) for v, w in zip(line, widths, strict=True)).rstrip())

@@ -17,13 +17,20 @@ from .problems import ERROR, Problem
 from .rules import compute_all
 
 COLUMNS = [  # (key, en, zh)
-    ("contact_priority", "Priority", "优先级"), ("next_contact", "Due", "到期日"),
-    ("customer_id", "Customer ID", "客户编号"), ("name", "Name", "姓名"),
-    ("phone", "Phone", "手机"), ("email", "Email", "邮箱"),
-    ("contact_channel", "Channel", "渠道"), ("contact_reason", "Reason", "原因"),
-    ("contact_action", "Action", "建议行动"), ("last_contact", "Last contact", "上次联系"),
-    ("value_class", "Value class", "价值分类"), ("pyramid", "Pyramid", "金字塔"),
-    ("tier", "Tier", "会员等级"), ("points_balance", "Points balance", "积分余额"),
+    ("contact_priority", "Priority", "优先级"),
+    ("next_contact", "Due", "到期日"),
+    ("customer_id", "Customer ID", "客户编号"),
+    ("name", "Name", "姓名"),
+    ("phone", "Phone", "手机"),
+    ("email", "Email", "邮箱"),
+    ("contact_channel", "Channel", "渠道"),
+    ("contact_reason", "Reason", "原因"),
+    ("contact_action", "Action", "建议行动"),
+    ("last_contact", "Last contact", "上次联系"),
+    ("value_class", "Value class", "价值分类"),
+    ("pyramid", "Pyramid", "金字塔"),
+    ("tier", "Tier", "会员等级"),
+    ("points_balance", "Points balance", "积分余额"),
 ]
 WIDTHS = [8, 12, 12, 20, 16, 24, 10, 34, 44, 12, 20, 8, 10, 10]
 
@@ -79,12 +86,20 @@ class DueResult:
         if self.frame is None:
             return []
         keys = [k for k, _, _ in COLUMNS]
-        return [dict(zip(keys, [v.isoformat() if isinstance(v, dt.date) else v for v in r],
-                         strict=True)) for r in rows(self.frame)]
+        return [
+            dict(
+                zip(keys, [v.isoformat() if isinstance(v, dt.date) else v for v in r], strict=True)
+            )
+            for r in rows(self.frame)
+        ]
 
 
-def due(path: str | Path, days: int | None = None, as_of: dt.date | None = None,
-        keep_going: bool = False) -> DueResult:
+def due(
+    path: str | Path,
+    days: int | None = None,
+    as_of: dt.date | None = None,
+    keep_going: bool = False,
+) -> DueResult:
     """The contacts-due list of a workbook file, computed without writing anything."""
     from .pipeline import prepare
 

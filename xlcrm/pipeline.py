@@ -190,12 +190,15 @@ def due_sheet(book: Book, outputs: pd.DataFrame) -> OwnedSheet:
     lang = book.settings.get("language")
     frame = due_frame(book, outputs)
     days = book.settings["due_days"]
-    title = (f"{OWNED_MARK}: 截至 {book.as_of.isoformat()} 起 {days} 天内需联系的客户（按优先级）。"
-             if lang == "zh" else
-             f"{OWNED_MARK}: contacts due within {days} days of {book.as_of.isoformat()}, most "
-             "urgent first. Log each contact in the Contacts sheet; the next update moves them on.")
-    return OwnedSheet(DUE_SHEET, [[title], due_headers(lang), *due_rows(frame)], WIDTHS,
-                      has_dates=True)
+    title = (
+        f"{OWNED_MARK}: 截至 {book.as_of.isoformat()} 起 {days} 天内需联系的客户（按优先级）。"
+        if lang == "zh"
+        else f"{OWNED_MARK}: contacts due within {days} days of {book.as_of.isoformat()}, most "
+        "urgent first. Log each contact in the Contacts sheet; the next update moves them on."
+    )
+    return OwnedSheet(
+        DUE_SHEET, [[title], due_headers(lang), *due_rows(frame)], WIDTHS, has_dates=True
+    )
 
 
 def points_sheet(book: Book) -> OwnedSheet:

@@ -17,42 +17,102 @@ from .base import OutputColumn
 from .labels import say
 
 OUTPUTS = (
-    OutputColumn("last_contact", "Last contact", "上次联系", "date", 12,
-                 "Latest date in the Contacts sheet for this customer, up to the as-of date.",
-                 "联系记录中该客户截至日期前最近的日期。"),
-    OutputColumn("next_contact", "Next contact", "下次联系", "date", 12,
-                 "The earliest due date of the triggers (see docs/outputs.md), never before the as-of date; blank when the customer opted out.",
-                 "各触发条件中最早的到期日（见 docs/outputs.md），不早于截至日期；客户选择勿扰时留空。"),
-    OutputColumn("contact_reason", "Reason", "联系原因", "text", 30,
-                 "Why this contact is due, with the days overdue.", "联系原因，含逾期天数。"),
-    OutputColumn("contact_channel", "Channel", "联系渠道", "text", 10,
-                 "Preferred channel; else email or WeCom for business customers, WeChat or SMS for consumers, else whatever contact detail exists.",
-                 "首选渠道；否则企业客户用邮件或企业微信，个人客户用微信或短信；否则用已有的联系方式。"),
-    OutputColumn("contact_action", "Suggested action", "建议行动", "text", 40,
-                 "A short phrase per reason, with the cross-sell suggestion where there is one.",
-                 "每种原因对应的简短建议，如有交叉销售建议则附上。"),
-    OutputColumn("contact_priority", "Priority", "优先级", "integer", 8,
-                 "1 open complaint; 2 care after a resolved complaint; 3 win-back, birthday, tier up, core and A-class contacts; 4 repurchase reminder, expiring points, potential and new customers; 5 regular cadence.",
-                 "1 未解决投诉；2 投诉解决后关怀；3 挽回、生日、升级、核心与 A 类客户；4 复购提醒、积分到期、潜力与新客户；5 常规节奏。"),
+    OutputColumn(
+        "last_contact",
+        "Last contact",
+        "上次联系",
+        "date",
+        12,
+        "Latest date in the Contacts sheet for this customer, up to the as-of date.",
+        "联系记录中该客户截至日期前最近的日期。",
+    ),
+    OutputColumn(
+        "next_contact",
+        "Next contact",
+        "下次联系",
+        "date",
+        12,
+        "The earliest due date of the triggers (see docs/outputs.md), never before the as-of date; blank when the customer opted out.",
+        "各触发条件中最早的到期日（见 docs/outputs.md），不早于截至日期；客户选择勿扰时留空。",
+    ),
+    OutputColumn(
+        "contact_reason",
+        "Reason",
+        "联系原因",
+        "text",
+        30,
+        "Why this contact is due, with the days overdue.",
+        "联系原因，含逾期天数。",
+    ),
+    OutputColumn(
+        "contact_channel",
+        "Channel",
+        "联系渠道",
+        "text",
+        10,
+        "Preferred channel; else email or WeCom for business customers, WeChat or SMS for consumers, else whatever contact detail exists.",
+        "首选渠道；否则企业客户用邮件或企业微信，个人客户用微信或短信；否则用已有的联系方式。",
+    ),
+    OutputColumn(
+        "contact_action",
+        "Suggested action",
+        "建议行动",
+        "text",
+        40,
+        "A short phrase per reason, with the cross-sell suggestion where there is one.",
+        "每种原因对应的简短建议，如有交叉销售建议则附上。",
+    ),
+    OutputColumn(
+        "contact_priority",
+        "Priority",
+        "优先级",
+        "integer",
+        8,
+        "1 open complaint; 2 care after a resolved complaint; 3 win-back, birthday, tier up, core and A-class contacts; 4 repurchase reminder, expiring points, potential and new customers; 5 regular cadence.",
+        "1 未解决投诉；2 投诉解决后关怀；3 挽回、生日、升级、核心与 A 类客户；4 复购提醒、积分到期、潜力与新客户；5 常规节奏。",
+    ),
 )
 
 REASONS = {  # key: (en, zh, action en, action zh)
     "opted_out": ("opted out", "客户勿扰", "", ""),
-    "complaint_open": ("open complaint", "投诉未解决",
-                       "Call about the complaint and agree a fix", "致电处理投诉并商定解决方案"),
-    "complaint_care": ("care after a resolved complaint", "投诉解决后关怀",
-                       "Check they are happy with the fix (no sales talk)", "确认客户对处理结果满意（不推销）"),
+    "complaint_open": (
+        "open complaint",
+        "投诉未解决",
+        "Call about the complaint and agree a fix",
+        "致电处理投诉并商定解决方案",
+    ),
+    "complaint_care": (
+        "care after a resolved complaint",
+        "投诉解决后关怀",
+        "Check they are happy with the fix (no sales talk)",
+        "确认客户对处理结果满意（不推销）",
+    ),
     "birthday": ("birthday", "生日", "Offer the birthday coupon", "发送生日祝福和优惠券"),
-    "win_back": ("no purchase for a long time", "长期未购买",
-                 "Send the limited-time win-back offer", "发送限时回归优惠"),
-    "repurchase": ("repurchase is overdue", "已过预计复购时间",
-                   "Remind them it is time to restock", "提醒客户该补货了"),
-    "tier_up": ("moved up a tier", "会员升级", "Congratulate them on the new tier",
-                "祝贺客户升级"),
-    "points_expiring": ("points about to expire", "积分即将过期",
-                        "Remind them to use their points", "提醒客户使用积分"),
-    "core": ("core customer: deep contact", "核心客户深度联系",
-             "Quarterly review call", "季度回访，深入沟通"),
+    "win_back": (
+        "no purchase for a long time",
+        "长期未购买",
+        "Send the limited-time win-back offer",
+        "发送限时回归优惠",
+    ),
+    "repurchase": (
+        "repurchase is overdue",
+        "已过预计复购时间",
+        "Remind them it is time to restock",
+        "提醒客户该补货了",
+    ),
+    "tier_up": ("moved up a tier", "会员升级", "Congratulate them on the new tier", "祝贺客户升级"),
+    "points_expiring": (
+        "points about to expire",
+        "积分即将过期",
+        "Remind them to use their points",
+        "提醒客户使用积分",
+    ),
+    "core": (
+        "core customer: deep contact",
+        "核心客户深度联系",
+        "Quarterly review call",
+        "季度回访，深入沟通",
+    ),
     "a_class": ("A-class customer", "A 类客户", "Personal call or visit", "亲自致电或拜访"),
     "potential": ("potential customer", "潜力客户", "Send a tailored offer", "发送定制优惠"),
     "welcome": ("new customer", "新客户", "Welcome follow-up call", "新客回访"),
@@ -61,9 +121,14 @@ REASONS = {  # key: (en, zh, action en, action zh)
     "light_touch": ("light touch", "轻度维护", "Send a short update", "发送简短资讯"),
     "prospect": ("no purchase yet", "尚未购买", "Introduce your best sellers", "介绍热销商品"),
 }
-CHANNEL_WORDS = {"phone": ("phone", "电话"), "wechat": ("WeChat", "微信"), "sms": ("SMS", "短信"),
-                 "email": ("email", "邮件"), "wecom": ("WeCom", "企业微信"),
-                 "visit": ("visit", "拜访")}
+CHANNEL_WORDS = {
+    "phone": ("phone", "电话"),
+    "wechat": ("WeChat", "微信"),
+    "sms": ("SMS", "短信"),
+    "email": ("email", "邮件"),
+    "wecom": ("WeCom", "企业微信"),
+    "visit": ("visit", "拜访"),
+}
 NEVER = np.iinfo(np.int64).max // 4
 
 
@@ -88,8 +153,10 @@ def compute(book: Book, so_far: pd.DataFrame) -> pd.DataFrame:
     hours = math.ceil(float(s["complaint_followup_hours"]) / 24)
     complaints = contacts[contacts["kind"] == "complaint"]
     open_ = complaints[complaints["resolved"].fillna(False) != True]  # noqa: E712
-    cand["complaint_open"] = (_days(_per_id(open_.groupby("customer_id")["date"].min(), ids))
-                              + hours, 1)
+    cand["complaint_open"] = (
+        _days(_per_id(open_.groupby("customer_id")["date"].min(), ids)) + hours,
+        1,
+    )
     done = complaints[complaints["resolved"].fillna(False) == True]  # noqa: E712
     resolved_on = _days(_per_id(done.groupby("customer_id")["resolved_on"].max(), ids))
     care = np.where((resolved_on < NEVER) & (last_c <= resolved_on), resolved_on + hours, NEVER)
@@ -103,12 +170,26 @@ def compute(book: Book, so_far: pd.DataFrame) -> pd.DataFrame:
     first_buy = _days(so_far["first_purchase"])
     since = np.where(last_c < NEVER, last_c, np.where(buyer, first_buy, as_of))
     dormant = buyer & (as_of - last_buy >= int(s["dormant_days"]))
-    cand["win_back"] = (np.where(dormant, np.maximum(last_buy + int(s["dormant_days"]),
-                                                     np.where(last_c < NEVER, last_c + int(
-                                                         s["cadence_monthly_days"]), 0)), NEVER),
-                        3)
+    cand["win_back"] = (
+        np.where(
+            dormant,
+            np.maximum(
+                last_buy + int(s["dormant_days"]),
+                np.where(last_c < NEVER, last_c + int(s["cadence_monthly_days"]), 0),
+            ),
+            NEVER,
+        ),
+        3,
+    )
     overdue = so_far["days_overdue"].fillna(0).to_numpy(dtype=np.int64) > 0
-    cand["repurchase"] = (np.where(overdue & ~dormant, _days(so_far["next_purchase"]), NEVER), 4)
+    # a reminder waits at least a week after any logged contact
+    after_contact = np.where(last_c < NEVER, last_c + int(s["cadence_weekly_days"]), 0)
+    cand["repurchase"] = (
+        np.where(
+            overdue & ~dormant, np.maximum(_days(so_far["next_purchase"]), after_contact), NEVER
+        ),
+        4,
+    )
     recent_contact = (last_c < NEVER) & (as_of - last_c < 30)
     tier_up = (so_far["tier_change"] == say("tier_up", lang)).fillna(False).to_numpy()
     cand["tier_up"] = (np.where(tier_up & ~recent_contact, as_of, NEVER), 3)
@@ -127,15 +208,23 @@ def compute(book: Book, so_far: pd.DataFrame) -> pd.DataFrame:
     potential = cls.isin([say("potential_high_value", lang), say("potential_frequent", lang)])
     cand["potential"] = (every(potential, int(s["cadence_potential_days"])), 4)
     new = (cls == say("new", lang)).to_numpy() & (last_c <= first_buy) | (
-        (cls == say("new", lang)).to_numpy() & (last_c == NEVER))
+        (cls == say("new", lang)).to_numpy() & (last_c == NEVER)
+    )
     cand["welcome"] = (np.where(new, first_buy + int(s["welcome_followup_days"]), NEVER), 4)
     freq_days = np.where(f >= 5, int(s["cadence_weekly_days"]), int(s["cadence_monthly_days"]))
     cand["frequent"] = (np.where(buyer & (f >= 3) & ~dormant, since + freq_days, NEVER), 5)
     cand["infrequent"] = (every(buyer & (f < 3) & ~dormant, int(s["cadence_quarterly_days"])), 5)
     cand["light_touch"] = (every((pyr == "D") & ~dormant, int(s["cadence_d_class_days"])), 5)
     joined = _days(cust["joined"])
-    cand["prospect"] = (np.where(~buyer, np.where(last_c < NEVER, last_c, np.minimum(
-        joined, as_of)) + int(s["cadence_quarterly_days"]), NEVER), 5)
+    cand["prospect"] = (
+        np.where(
+            ~buyer,
+            np.where(last_c < NEVER, last_c, np.minimum(joined, as_of))
+            + int(s["cadence_quarterly_days"]),
+            NEVER,
+        ),
+        5,
+    )
 
     keys = list(cand)
     due = np.stack([cand[k][0] for k in keys], axis=1)
@@ -151,8 +240,9 @@ def compute(book: Book, so_far: pd.DataFrame) -> pd.DataFrame:
     late = np.where(has, as_of - chosen_due, 0)
     out = pd.DataFrame(index=idx)
     out["last_contact"] = last_contact.set_axis(idx)
-    out["next_contact"] = pd.to_datetime(np.where(has, np.maximum(chosen_due, as_of), 0),
-                                         unit="D").where(has)
+    out["next_contact"] = pd.to_datetime(
+        np.where(has, np.maximum(chosen_due, as_of), 0), unit="D"
+    ).where(has)
     reasons, actions = [], []
     cross = so_far["cross_sell"].fillna("").tolist()
     for has_i, key, days_late, dnc_i, xs in zip(has, reason_key, late, dnc, cross, strict=True):
@@ -170,8 +260,17 @@ def compute(book: Book, so_far: pd.DataFrame) -> pd.DataFrame:
             text += f"（逾期{days_late}天）" if lang == "zh" else f" ({days_late} {unit} overdue)"
         reasons.append(text)
         act = _action(key, lang)
-        if xs and key in ("potential", "frequent", "infrequent", "core", "a_class", "welcome",
-                          "repurchase", "light_touch", "win_back"):
+        if xs and key in (
+            "potential",
+            "frequent",
+            "infrequent",
+            "core",
+            "a_class",
+            "welcome",
+            "repurchase",
+            "light_touch",
+            "win_back",
+        ):
             act += f"；推荐{xs}" if lang == "zh" else f"; suggest {xs}"
         actions.append(act)
     channel, missing = _channels(cust, lang)
@@ -181,8 +280,9 @@ def compute(book: Book, so_far: pd.DataFrame) -> pd.DataFrame:
     add = "先补充电话或邮箱" if lang == "zh" else "Add a phone number or email first"
     acts = acts.where(~(missing & has), add)
     out["contact_action"] = acts.replace("", pd.NA)
-    out["contact_priority"] = pd.Series(np.where(has, prio[pick], 0), index=idx).where(
-        has).astype("Int64")
+    out["contact_priority"] = (
+        pd.Series(np.where(has, prio[pick], 0), index=idx).where(has).astype("Int64")
+    )
     return out
 
 
@@ -228,9 +328,15 @@ def _channels(cust: pd.DataFrame, lang: str) -> tuple[pd.Series, np.ndarray]:
     email = cust["email"].notna().to_numpy()
     pref = cust["preferred_channel"].fillna("").to_numpy()
     business = (cust["type"] == "ToB").fillna(False).to_numpy()
-    chosen = np.where(pref != "", pref,
-                      np.where(business, np.where(email, "email", np.where(phone, "wecom", "")),
-                               np.where(phone, "wechat", np.where(email, "email", ""))))
+    chosen = np.where(
+        pref != "",
+        pref,
+        np.where(
+            business,
+            np.where(email, "email", np.where(phone, "wecom", "")),
+            np.where(phone, "wechat", np.where(email, "email", "")),
+        ),
+    )
     words = {k: (v[1] if lang == "zh" else v[0]) for k, v in CHANNEL_WORDS.items()}
     series = pd.Series([words.get(c, "") for c in chosen], index=cust.index, dtype="string")
     missing = (chosen == "") | ((pref == "") & ~phone & ~email)

@@ -1,0 +1,183 @@
+"""The next-contact planner: each trigger, their precedence, and the due list."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pandas as pd
+from click.testing import CliRunner
+from conftest import write_book
+
+import xlcrm
+from xlcrm.book import book_from_frames
+from xlcrm.cli import main
+from xlcrm.rules import compute_all
+
+AS_OF = dt.date(2024, 6, 30)
+D = pd.Timestamp
+
+
+def plan(customers: dict, sales=(), contacts=(), **settings):
+    cust = pd.DataFrame(customers)
+    cust.index = range(2, 2 + len(cust))
+    frames = {"customers": cust}
+    if sales:
+        frames["sales"] = pd.DataFrame(
+            sales, columns=["date", "order_id", "customer_id", "amount"]
+        ).set_axis(range(2, 2 + len(sales)))
+    if contacts:
+        frames["contacts"] = pd.DataFrame(
+            contacts, columns=["date", "customer_id", "kind", "resolved", "resolved_on"]
+        ).set_axis(range(2, 2 + len(contacts)))
+    out = compute_all(book_from_frames(frames, AS_OF, settings))
+    out.index = cust["customer_id"].tolist()
+    return out
+
+
+def test_opted_out_wins_over_complaint_and_birthday():
+    out = plan(
+        {
+            "customer_id": ["a"],
+            "do_not_contact": [True],
+            "birthday": [D("1990-07-01")],
+            "phone": ["138"],
+        },
+        contacts=[(D("2024-06-29"), "a", "complaint", False, None)],
+    )
+    assert pd.isna(out.loc["a", "next_contact"])
+    assert out.loc["a", "contact_reason"] == "opted out"
+
+
+def test_open_complaint_due_within_72_hours_highest_priority():
+    out = plan(
+        {"customer_id": ["a", "b"], "birthday": [D("1990-07-09"), None], "phone": ["1", "2"]},
+        contacts=[
+            (D("2024-06-29"), "a", "complaint", False, None),
+            (D("2024-06-01"), "b", "complaint", None, None),
+        ],
+    )
+    assert out.loc["a", "next_contact"] == D("2024-07-02")  # 29 June + 72 hours
+    assert out.loc["a", "contact_priority"] == 1
+    assert out.loc["a", "contact_reason"] == "open complaint"  # before the birthday greeting
+    assert out.loc["b", "next_contact"] == D(AS_OF)  # never in the past
+    assert out.loc["b", "contact_reason"] == "open complaint (26 days overdue)"
+
+
+def test_resolved_complaint_care_call_and_logged_contact_clears_it():
+    out = plan(
+        {"customer_id": ["a", "b"], "phone": ["1", "2"]},
+        contacts=[
+            (D("2024-06-20"), "a", "complaint", True, D("2024-06-28")),
+            (D("2024-06-20"), "b", "complaint", True, D("2024-06-25")),
+            (D("2024-06-26"), "b", "call", None, None),
+        ],
+    )
+    assert out.loc["a", "contact_reason"] == "care after a resolved complaint"
+    assert out.loc["a", "next_contact"] == D("2024-07-01")
+    assert out.loc["b", "contact_reason"] != "care after a resolved complaint"
+
+
+def test_birthday_greeting_lead_days():
+    out = plan(
+        {
+            "customer_id": ["a"],
+            "birthday": [D("1985-07-05")],
+            "phone": ["1"],
+            "joined": [D("2024-06-29")],
+        }
+    )
+    assert out.loc["a", "next_contact"] == D("2024-07-02")  # 3 days before 5 July
+    assert out.loc["a", "contact_action"] == "Offer the birthday coupon"
+
+
+def test_logged_call_resets_the_cadence():
+    sales = [(D("2024-06-01") - pd.Timedelta(days=12 * i), f"o{i}", "a", 50.0) for i in range(6)]
+    without = plan({"customer_id": ["a"], "phone": ["1"]}, sales)
+    with_call = plan(
+        {"customer_id": ["a"], "phone": ["1"]},
+        sales,
+        contacts=[(D("2024-06-25"), "a", "call", None, None)],
+    )
+    assert without.loc["a", "next_contact"] == D(AS_OF)
+    assert with_call.loc["a", "next_contact"] > D(AS_OF)
+    assert with_call.loc["a", "last_contact"] == D("2024-06-25")
+
+
+def test_dormant_customer_gets_the_win_back_offer_now():
+    out = plan(
+        {"customer_id": ["a"], "email": ["a@x.com"], "type": ["ToB"]},
+        [(D("2023-09-01"), "o1", "a", 100.0)],
+    )
+    assert out.loc["a", "contact_reason"].startswith("no purchase for a long time")
+    assert out.loc["a", "next_contact"] == D(AS_OF)
+    assert out.loc["a", "contact_channel"] == "email"
+    assert out.loc["a", "contact_action"].startswith("Send the limited-time win-back offer")
+
+
+def test_channel_fallbacks_and_missing_contact_details():
+    out = plan(
+        {
+            "customer_id": ["b2b", "b2c", "none", "pref"],
+            "type": ["ToB", "ToC", None, "ToC"],
+            "phone": [None, "138", None, "139"],
+            "email": ["x@y.com", None, None, None],
+            "preferred_channel": [None, None, None, "sms"],
+        },
+        [(D("2023-09-01"), f"o{i}", c, 10.0) for i, c in enumerate(["b2b", "b2c", "none", "pref"])],
+    )
+    assert out["contact_channel"].tolist()[:2] == ["email", "WeChat"]
+    assert pd.isna(out.loc["none", "contact_channel"])
+    assert out.loc["none", "contact_action"] == "Add a phone number or email first"
+    assert out.loc["pref", "contact_channel"] == "SMS"
+
+
+def test_nothing_is_ever_due_before_the_as_of_date(tmp_path):
+    path = tmp_path / "demo.xlsx"
+    xlcrm.init_workbook(path, demo=200, seed=5)
+    r = xlcrm.update(path, dry_run=True)
+    due = r.outputs["next_contact"].dropna()
+    assert len(due) > 100 and (due >= pd.Timestamp(r.as_of)).all()
+    reasons = set(r.outputs["contact_reason"].dropna().str.split(" \\(").str[0])
+    assert {"open complaint", "no purchase for a long time", "opted out"} <= reasons
+
+
+def test_due_command_lists_without_writing(tmp_path):
+    customers = [
+        ["Customer ID", "Name", "Phone"],
+        ["a", "Ann", "138"],
+        ["b", "Bob", "139"],
+        ["c", "Cai", "137"],
+    ]
+    sales = [
+        ["Date", "Order ID", "Customer ID", "Amount"],
+        [dt.date(2024, 6, 1), "o1", "a", 10.0],
+        [dt.date(2023, 1, 1), "o2", "b", 10.0],
+    ]
+    contacts = [
+        ["Date", "Customer ID", "Kind", "Resolved"],
+        [dt.date(2024, 6, 29), "a", "complaint", "no"],
+    ]
+    path = write_book(
+        tmp_path / "b.xlsx", {"Customers": customers, "Sales": sales, "Contacts": contacts}
+    )
+    data = path.read_bytes()
+    res = CliRunner().invoke(main, ["due", str(path), "--as-of", "2024-06-30", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.output)
+    assert [r["customer_id"] for r in rows] == ["a", "b"]  # complaint first, then win-back
+    assert rows[0]["contact_priority"] == 1 and rows[0]["next_contact"] == "2024-07-02"
+    csv = CliRunner().invoke(
+        main, ["due", str(path), "--as-of", "2024-06-30", "--format", "csv", "--days", "0"]
+    )
+    assert csv.output.splitlines()[0].startswith("Priority,Due,Customer ID")
+    assert len(csv.output.splitlines()) == 2  # only b is due today
+    table = CliRunner().invoke(main, ["due", str(path), "--as-of", "2024-06-30"])
+    assert "2 contact(s) due" in table.output
+    assert path.read_bytes() == data
+    r = xlcrm.update(path, as_of=AS_OF)
+    import openpyxl
+
+    ws = openpyxl.load_workbook(path)["Due"]
+    got = [[c.value for c in row] for row in ws.iter_rows(min_row=3)]
+    assert [g[2] for g in got] == ["a", "b"] and r.written
