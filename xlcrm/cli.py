@@ -25,7 +25,27 @@ def _date(ctx, param, value):
         raise click.BadParameter("use year-month-day, e.g. 2024-03-15") from exc
 
 
-@click.group()
+class _Guarded(click.Group):
+    """Whatever goes wrong, the user gets one plain line and an exit code, not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("Interrupted; nothing was left half-written.", err=True)
+            sys.exit(130)
+        except Exception as exc:  # the last resort; every known failure is reported earlier
+            click.echo(
+                f"xlcrm: unexpected {type(exc).__name__}: {exc}. Nothing was written. "
+                "Please report this with the file if you can.",
+                err=True,
+            )
+            sys.exit(3)
+
+
+@click.group(cls=_Guarded)
 @click.version_option(__version__, prog_name="xlcrm")
 def main() -> None:
     """xlcrm: your Excel workbook of customers and sales, as a working CRM."""

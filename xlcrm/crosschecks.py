@@ -172,7 +172,12 @@ def _problem(
 
 
 def show(value) -> str | None:
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+    if (
+        value is None
+        or value is pd.NA
+        or value is pd.NaT
+        or (isinstance(value, float) and value != value)
+    ):
         return None
     if isinstance(value, pd.Timestamp | dt.datetime):
         return value.date().isoformat() if value == value.normalize() else value.isoformat()

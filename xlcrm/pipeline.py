@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -120,6 +122,13 @@ def update(
         return _done(result, t0)
     except OSError as exc:
         result.fatal = f"{target.name} could not be written: {exc.strerror or exc}."
+        return _done(result, t0)
+    except (ValueError, KeyError, IndexError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        # a part the reader accepted but the writer cannot follow: refuse, change nothing
+        result.fatal = (
+            f"{path.name} could not be updated ({type(exc).__name__}: {exc}); "
+            "the file was not changed."
+        )[:500]
         return _done(result, t0)
     result.written = True
     return _done(result, t0)

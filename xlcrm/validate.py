@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,9 +63,14 @@ def validate(path: str | Path, as_of: dt.date | None = None) -> ValidationResult
     path = Path(path)
     try:
         raw = read_book(path)
+        book, problems = check_raw(raw, as_of)
     except BookError as exc:
         return ValidationResult(path, fatal=str(exc))
-    book, problems = check_raw(raw, as_of)
+    except (OSError, ValueError, KeyError, IndexError, EOFError, RuntimeError, zlib.error) as exc:
+        # the readers' own failures on damaged files: one plain line, never a traceback
+        return ValidationResult(
+            path, fatal=f"{path.name} could not be read: {type(exc).__name__}: {exc}"[:500]
+        )
     book.path = path
     return ValidationResult(
         path, problems, book, rows={s.name: len(s.frame) for s in book.sheets.values()}

@@ -149,7 +149,12 @@ def _purchase_events(
     rounding = s["points_rounding"]
     earned = _points(orders["positive"].to_numpy() * rate, rounding)
     net = _points(np.maximum(orders["amount"].to_numpy(), 0) * rate, rounding)
-    source = orders["order_id"].astype("string").fillna("").tolist()
+    # the order IDs are only listed on the Points sheet; without it, skip a million strings
+    source = (
+        orders["order_id"].astype("string").fillna("").tolist()
+        if s.get("points_sheet")
+        else [""] * len(orders)
+    )
     buys = _frame(code, day, day, "earn", "purchase", source, earned)
     refunded = (net < earned) & orders["refund_date"].notna().to_numpy()
     rday = day_number(orders.loc[refunded, "refund_date"]) if refunded.any() else np.zeros(0)

@@ -15,6 +15,7 @@ from xml.etree.ElementTree import Element
 from defusedxml import ElementTree as SafeET
 
 from ..problems import BookError
+from .limits import check_zip
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_STRICT = "http://purl.oclc.org/ooxml/spreadsheetml/main"
@@ -201,6 +202,7 @@ def open_package(path: str | Path) -> Package:
     except OSError as exc:
         raise BookError(f"{path.name} cannot be opened: {exc.strerror or exc}.") from exc
     try:
+        check_zip(zf, path.name)
         return _load(path, zf)
     except BookError:
         zf.close()

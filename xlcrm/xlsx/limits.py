@@ -1,0 +1,55 @@
+"""Limits a workbook must respect before xlcrm parses anything in it.
+
+Checked from the zip's central directory alone, so a hostile file is refused in milliseconds.
+The numbers sit far above real workbooks: a sheet at Excel's row limit is about 330 MB of XML
+and compresses about 10:1.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import zipfile
+
+from ..problems import BookError
+
+MAX_MEMBERS = 10_000
+MAX_MEMBER_SIZE = 2 * 1024**3  # 2 GiB uncompressed for one part
+MAX_TOTAL_SIZE = 4 * 1024**3  # 4 GiB uncompressed for the whole book
+MAX_RATIO = 300  # uncompressed / compressed, for parts over RATIO_FLOOR
+RATIO_FLOOR = 16 * 1024**2
+
+
+def check_zip(zf: zipfile.ZipFile, name: str) -> None:
+    infos = zf.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise BookError(f"{name} has {len(infos):,} parts; a workbook has far fewer. Refused.")
+    seen: set[str] = set()
+    total = 0
+    for info in infos:
+        member = info.filename
+        norm = posixpath.normpath(member.replace("\\", "/"))
+        if member.startswith(("/", "\\")) or norm.startswith("..") or ":" in member.split("/")[0]:
+            raise BookError(f"{name} contains a part with an unsafe name ({member!r}). Refused.")
+        key = member.casefold()
+        if key in seen:
+            raise BookError(f"{name} contains the part {member!r} twice; the file is damaged.")
+        seen.add(key)
+        if info.file_size > MAX_MEMBER_SIZE:
+            raise BookError(
+                f"{name}: the part {member} would inflate to {info.file_size:,} "
+                "bytes, beyond any real workbook. Refused."
+            )
+        if (
+            info.file_size > RATIO_FLOOR
+            and info.compress_size
+            and (info.file_size / info.compress_size > MAX_RATIO)
+        ):
+            raise BookError(
+                f"{name}: the part {member} is compressed {info.file_size // max(1, info.compress_size):,}:1, "
+                "like a zip bomb. Refused."
+            )
+        total += info.file_size
+    if total > MAX_TOTAL_SIZE:
+        raise BookError(
+            f"{name} would inflate to {total:,} bytes, beyond any real workbook. Refused."
+        )
