@@ -82,22 +82,27 @@ def _intact(data: bytes) -> bool:
         return False
 
 
-FUZZ = settings(
-    max_examples=340,
-    deadline=10_000,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+def fuzz(n: int):
+    return settings(
+        max_examples=n,
+        deadline=10_000,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
 
 
-@FUZZ
-@given(
-    st.lists(
-        st.tuples(st.integers(0, len(BASE_BYTES) - 1), st.integers(0, 255)), min_size=1, max_size=8
-    ),
-    st.integers(0, len(BASE_BYTES)),
-)
-def test_zip_bytes(flips, cut):
+# about 1,150 cases in all, in tests of 50-60 so that two workers share them evenly
+@pytest.mark.parametrize("part", [0, 1, 2, 3, 4, 5])
+def test_zip_bytes(part):
+    size = len(BASE_BYTES)
+    lo, hi = part * size // 6, (part + 1) * size // 6
+    flips = st.lists(
+        st.tuples(st.integers(lo, hi - 1), st.integers(0, 255)), min_size=1, max_size=8
+    )
+    fuzz(60)(given(flips, st.integers(0, size))(mutate_bytes))()
+
+
+def mutate_bytes(flips, cut):
     data = bytearray(BASE_BYTES)
     for at, value in flips:
         data[at] = value
@@ -136,9 +141,12 @@ SNIPPETS = [
 ]
 
 
-@FUZZ
-@given(st.sampled_from(XML_PARTS), st.data())
-def test_xml_parts(part, data):
+@pytest.mark.parametrize("part", XML_PARTS)
+def test_xml_parts(part):
+    fuzz(50)(given(st.data())(lambda data: mutate_xml(part, data)))()
+
+
+def mutate_xml(part, data):
     xml = BASE_MEMBERS[part]
     start = data.draw(st.integers(0, len(xml)))
     end = data.draw(st.integers(start, min(len(xml), start + 64)))
@@ -157,12 +165,20 @@ VALUES = st.one_of(
 )
 
 
-@FUZZ
-@given(st.sampled_from(SHEETS[:2]), st.data())
-def test_cell_values(part, data):
+@pytest.mark.parametrize("part", SHEETS[:2])
+@pytest.mark.parametrize("batch", [0, 1, 2])
+def test_cell_values(part, batch):
+    fuzz(50)(given(st.data())(lambda data: mutate_cells(part, data, batch)))()
+
+
+def mutate_cells(part, data, batch):
     xml = BASE_MEMBERS[part]
     cells = list(CELL.finditer(xml))
-    pick = data.draw(st.lists(st.integers(0, len(cells) - 1), min_size=1, max_size=5))
+    lo, hi = (
+        batch * len(cells) // 3,
+        max(batch * len(cells) // 3, (batch + 1) * len(cells) // 3 - 1),
+    )
+    pick = data.draw(st.lists(st.integers(lo, hi), min_size=1, max_size=5))
     out, pos = [], 0
     for i in sorted(set(pick)):
         m = cells[i]
