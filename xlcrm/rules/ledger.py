@@ -15,18 +15,30 @@ import pandas as pd
 
 from ..book import Book
 from .facts import sales_in_scope
-from .tiers import DAY0, TierModel, day_number
+from .tiers import DAY0, TierModel, day_number, months_before
 
 KIND_ORDER = {"expiry": 0, "earn": 1, "redeem": 2}  # within a day: expire, earn, then redeem
 
 
 @dataclass
 class Ledger:
-    events: pd.DataFrame  # customer_id, day, rule, source, points, running balance ...
+    listed: pd.DataFrame  # code, day, src (row of texts, -1 = expiry), points, balance
+    texts: pd.DataFrame  # rule and source of each earn/redeem event
     per_customer: pd.DataFrame  # earned, redeemed, expired, balance, expiring, expiring_on
     over_redeemed: pd.DataFrame  # redemption rows larger than the balance on their date
     tiers: TierModel
     codes: pd.Index
+
+    @property
+    def events(self) -> pd.DataFrame:
+        """Every listed event with its rule and source: what the Points sheet shows."""
+        src = self.listed["src"].to_numpy()
+        has = src >= 0
+        rule = np.full(len(src), "expiry", dtype=object)
+        source = np.full(len(src), "", dtype=object)
+        rule[has] = self.texts["rule"].to_numpy()[src[has]]
+        source[has] = self.texts["source"].to_numpy()[src[has]]
+        return self.listed.assign(rule=rule, source=source)
 
 
 def ledger(book: Book) -> Ledger:
@@ -44,8 +56,7 @@ def _points(x: np.ndarray, rounding: str) -> np.ndarray:
 def _expiry_day(day: np.ndarray, months: int) -> np.ndarray:
     if months <= 0:
         return np.full(len(day), np.iinfo(np.int64).max // 4, dtype=np.int64)
-    shifted = pd.to_datetime(day, unit="D") + pd.DateOffset(months=months)
-    return day_number(pd.Series(shifted))
+    return months_before(day, -months)
 
 
 def _build(book: Book) -> Ledger:
@@ -65,15 +76,17 @@ def _build(book: Book) -> Ledger:
         if any(len(p) for p in parts)
         else _empty_events()
     )
-    ev = ev[ev["day"] <= as_of]
     months = int(s["points_expiry_months"])
-    earn = ev["kind"] == "earn"
-    ev["expires"] = np.int64(0)
-    ev.loc[earn, "expires"] = _expiry_day(ev.loc[earn, "lot_day"].to_numpy(), months)
+    day, k = ev["day"].to_numpy(), ev["k"].to_numpy()
+    expires = np.where(k == KIND_ORDER["earn"], _expiry_day(ev["lot_day"].to_numpy(), months), 0)
     # a refund after its lot expired has nothing left to take back
-    late = (ev["rule"] == "refund") & (ev["day"] >= ev["expires"])
-    ev = ev[~late].reset_index(drop=True)
-    return _settle(ev, codes, as_of, tiers, months)
+    late = (ev["rule"].to_numpy() == "refund") & (day >= expires)
+    keep = (day <= as_of) & ~late
+    if not keep.all():  # one filter: the string columns are copied once, not per condition
+        ev, expires = ev[keep], expires[keep]
+    ev = ev.reset_index(drop=True)
+    ev["expires"] = expires
+    return _settle(ev, codes, as_of, tiers)
 
 
 def _empty_events() -> pd.DataFrame:
@@ -83,7 +96,7 @@ def _empty_events() -> pd.DataFrame:
             "code": pd.Series(dtype=np.int64),
             "day": pd.Series(dtype=np.int64),
             "lot_day": pd.Series(dtype=np.int64),
-            "kind": pd.Series(dtype=object),
+            "k": pd.Series(dtype=np.int64),
             "rule": pd.Series(dtype=object),
             "source": pd.Series(dtype=object),
             "points": pd.Series(dtype=np.int64),
@@ -122,8 +135,8 @@ def _frame(code, day, lot_day, kind, rule, source, points, rows=None) -> pd.Data
             "code": np.asarray(code, dtype=np.int64),
             "day": np.asarray(day, dtype=np.int64),
             "lot_day": np.asarray(lot_day, dtype=np.int64),
-            "kind": [kind] * n if isinstance(kind, str) else kind,
-            "rule": [rule] * n if isinstance(rule, str) else rule,
+            "k": np.full(n, KIND_ORDER[kind], dtype=np.int64),
+            "rule": np.full(n, rule, dtype=object),
             "source": list(source),
             "points": np.asarray(points, dtype=np.int64),
         }
@@ -320,76 +333,96 @@ def _redemption_events(book: Book, codes: pd.Index) -> pd.DataFrame:
     )
 
 
-def _settle(ev: pd.DataFrame, codes: pd.Index, as_of: int, tiers: TierModel, months: int) -> Ledger:
-    """Expiry, running balances, per-customer totals and over-redemptions, all vectorised."""
-    earn = ev[ev["kind"] == "earn"]
+def _settle(ev: pd.DataFrame, codes: pd.Index, as_of: int, tiers: TierModel) -> Ledger:
+    """Expiry, running balances, per-customer totals and over-redemptions, all vectorised.
+
+    Only numbers are sorted and summed; the text columns (rule, source) of the events are
+    gathered once, for the Points sheet, when it is asked for.
+    """
+    is_earn_ev = ev["k"].to_numpy() == KIND_ORDER["earn"]
+    earn = ev[["code", "lot_day", "expires", "points"]][is_earn_ev]
     lots = earn.groupby(["code", "lot_day", "expires"], as_index=False)["points"].sum()
-    lots = lots[lots["points"] > 0]
-    expiring = lots.assign(
-        day=lots["expires"], kind="expiry", rule="expiry", source="", points=lots["points"]
-    )
-    horizon = as_of + 30
-    stream = pd.concat(
-        [
-            ev.drop(columns=["lot_day", "expires"]),
-            expiring[expiring["day"] <= horizon].assign(row=-1)[
-                ["row", "code", "day", "kind", "rule", "source", "points"]
-            ],
-        ],
-        ignore_index=True,
-    )
-    stream["k"] = stream["kind"].map(KIND_ORDER)
-    stream = stream.sort_values(["code", "day", "k"], kind="stable").reset_index(drop=True)
-    code = stream["code"].to_numpy()
-    is_exp, is_earn, is_red = (
-        (stream["k"] == 0).to_numpy(),
-        (stream["k"] == 1).to_numpy(),
-        (stream["k"] == 2).to_numpy(),
-    )
-    pts = stream["points"].to_numpy()
-    cum_e = pd.Series(np.where(is_exp, pts, 0)).groupby(code).cumsum().to_numpy()
-    cum_c = pd.Series(np.where(is_red, -pts, 0)).groupby(code).cumsum().to_numpy()
-    cum_earn = pd.Series(np.where(is_earn, pts, 0)).groupby(code).cumsum().to_numpy()
-    gap = pd.Series(np.maximum(cum_e - cum_c, 0))
-    expired = gap.groupby(code).cummax().to_numpy()
+    lots = lots[(lots["points"] > 0) & (lots["expires"] <= as_of + 30)]
+    n_ev = len(ev)
+    code = np.concatenate([ev["code"].to_numpy(), lots["code"].to_numpy()])
+    day = np.concatenate([ev["day"].to_numpy(), lots["expires"].to_numpy()])
+    k = np.concatenate([ev["k"].to_numpy(), np.full(len(lots), KIND_ORDER["expiry"])])
+    pts = np.concatenate([ev["points"].to_numpy(), lots["points"].to_numpy()])
+    src = np.concatenate([np.arange(n_ev), np.full(len(lots), -1)])  # -1: an expiry row
+    order = np.lexsort((k, day, code))  # stable: same-day events keep their sheet order
+    code, day, k, pts, src = code[order], day[order], k[order], pts[order], src[order]
+    is_exp, is_earn, is_red = k == 0, k == 1, k == 2
+    by = pd.Series(code)
+    cum_e = _group_cumsum(np.where(is_exp, pts, 0), code)
+    cum_c = _group_cumsum(np.where(is_red, -pts, 0), code)
+    cum_earn = _group_cumsum(np.where(is_earn, pts, 0), code)
+    expired = pd.Series(np.maximum(cum_e - cum_c, 0)).groupby(by).cummax().to_numpy()
     balance = cum_earn - cum_c - expired
-    stream["balance"] = balance
-    stream["expired_total"] = expired
-    stream["earned_total"] = cum_earn
-    stream["redeemed_total"] = cum_c
     # redemptions larger than what was there just before them
-    available = balance - np.where(is_red, pts, 0)  # the balance before this redemption
-    over = stream[is_red & (available < -pts)].assign(
-        available=available[is_red & (available < -pts)]
-    )
-    now = stream[stream["day"] <= as_of]
-    last = now.groupby("code").tail(1).set_index("code")
+    available = balance - np.where(is_red, pts, 0)
+    bad = is_red & (available < -pts)
+    rows = ev["row"].to_numpy()
+    over = pd.DataFrame({"row": rows[src[bad]], "points": pts[bad], "available": available[bad]})
+    now = day <= as_of
     per = pd.DataFrame(index=pd.RangeIndex(len(codes)))
-    for col in ("earned_total", "redeemed_total", "expired_total", "balance"):
-        per[col] = last[col].reindex(per.index).fillna(0).astype(np.int64)
+    last = _last_of_group(code, now)
+    for name, values in (
+        ("earned_total", cum_earn),
+        ("redeemed_total", cum_c),
+        ("expired_total", expired),
+        ("balance", balance),
+    ):
+        col = np.zeros(len(codes), dtype=np.int64)
+        col[code[last]] = values[last]
+        per[name] = col
     # points expiring within 30 days, if nothing more is redeemed
-    soon = stream[(stream["day"] > as_of) & (stream["k"] == 0)]
-    soon = soon.assign(
-        extra=soon["expired_total"].to_numpy()
-        - per["expired_total"].reindex(soon["code"]).to_numpy()
-    )
-    soon = soon[soon["extra"] > 0]
+    soon = ~now & is_exp
+    extra = expired[soon] - per["expired_total"].to_numpy()[code[soon]]
+    pos = extra > 0
+    sc, sd = code[soon][pos], day[soon][pos]
     per["expiring"] = (
-        soon.groupby("code")["extra"].max().reindex(per.index).fillna(0).astype(np.int64)
+        pd.Series(extra[pos]).groupby(sc).max().reindex(per.index).fillna(0).astype(np.int64)
     )
-    per["expiring_on"] = soon.groupby("code")["day"].min().reindex(per.index)
+    per["expiring_on"] = pd.Series(sd).groupby(sc).min().reindex(per.index)
     # the ledger as listed: expiry rows only where points really expired
-    exp_rows = now["k"] == 0
-    step = now["expired_total"].to_numpy() - np.concatenate(
-        [[0], now["expired_total"].to_numpy()[:-1]]
-    )
-    first_of_customer = np.concatenate(
-        [[True], now["code"].to_numpy()[1:] != now["code"].to_numpy()[:-1]]
-    )
-    step = np.where(first_of_customer, now["expired_total"].to_numpy(), step)
-    listed = now.assign(points=np.where(exp_rows, -step, now["points"]))
-    listed = listed[~exp_rows.to_numpy() | (step > 0)]
-    return Ledger(listed, per, over, tiers, codes)
+    c_now, e_now = code[now], expired[now]
+    step = np.diff(e_now, prepend=0)
+    first_of_customer = np.concatenate([[True], c_now[1:] != c_now[:-1]])
+    step = np.where(first_of_customer, e_now, step)
+    exp_now = is_exp[now]
+    listed = pd.DataFrame(
+        {
+            "code": c_now,
+            "day": day[now],
+            "src": src[now],
+            "points": np.where(exp_now, -step, pts[now]),
+            "balance": balance[now],
+        }
+    )[~exp_now | (step > 0)]
+    return Ledger(listed.reset_index(drop=True), ev[["rule", "source"]], per, over, tiers, codes)
+
+
+def _group_cumsum(values: np.ndarray, code: np.ndarray) -> np.ndarray:
+    """Cumulative sum restarting at each customer; rows are sorted by customer."""
+    total = np.cumsum(values, dtype=np.int64)
+    if len(values) == 0:
+        return total
+    start = np.concatenate([[True], code[1:] != code[:-1]])
+    return total - _carry(total - values, start)
+
+
+def _carry(base: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Each row gets the value ``base`` had at the start of its customer's run."""
+    idx = np.maximum.accumulate(np.where(start, np.arange(len(start)), 0))
+    return base[idx]
+
+
+def _last_of_group(code: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Positions of the last masked row of each customer (rows sorted by customer)."""
+    pos = np.flatnonzero(mask)
+    c = code[pos]
+    end = np.concatenate([c[1:] != c[:-1], [True]]) if len(c) else np.zeros(0, dtype=bool)
+    return pos[end]
 
 
 def as_date(day: pd.Series) -> pd.Series:
