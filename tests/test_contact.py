@@ -181,3 +181,5 @@ def test_due_command_lists_without_writing(tmp_path):
     ws = openpyxl.load_workbook(path)["Due"]
     got = [[c.value for c in row] for row in ws.iter_rows(min_row=3)]
     assert [g[2] for g in got] == ["a", "b"] and r.written
+    assert got[0][0] == 1 and got[0][1] == dt.datetime(2024, 7, 2)  # priority, due date
+    assert [g[0] for g in got] == [rec["contact_priority"] for rec in rows]

@@ -10,7 +10,7 @@ from conftest import write_book
 import xlcrm
 from xlcrm.book import book_from_frames
 from xlcrm.rules import compute_all, family_problems
-from xlcrm.rules.loyalty import ledger_rows
+from xlcrm.rules.loyalty import ledger_columns
 
 AS_OF = dt.date(2024, 6, 30)
 D = pd.Timestamp
@@ -21,6 +21,14 @@ NO_BONUS = {
     "referral_welcome_bonus": 0,
     "feedback_bonus": 0,
 }
+
+
+def ledger_rows(b) -> list[list[object]]:
+    """The Points sheet body as rows, the way it is written (dates as dates)."""
+    cols = [c.tolist() for _, c in ledger_columns(b)]
+    return [
+        [v.date() if isinstance(v, pd.Timestamp) else v for v in r] for r in zip(*cols, strict=True)
+    ]
 
 
 def book(customers, sales=(), redemptions=(), contacts=(), as_of=AS_OF, **settings):
@@ -228,3 +236,14 @@ def test_order_independent_and_idempotent(tmp_path):
     first = xlcrm.update(a, as_of=AS_OF, stamp=stamp)
     second = xlcrm.update(a, as_of=AS_OF, stamp=stamp)
     pd.testing.assert_frame_equal(first.outputs, second.outputs)  # never doubles anything
+    import openpyxl
+
+    ws = openpyxl.load_workbook(a)["Points"]
+    written = [[c.value for c in row] for row in ws.iter_rows(min_row=3)]
+    expected = ledger_rows(xlcrm.validate(a, as_of=AS_OF).book)
+    assert len(written) == len(expected) > 100
+    for w, e in zip(written, expected, strict=True):
+        # date, customer, rule, source (blank cell where there is none), points, balance
+        assert w[0].date() == e[0] and w[1:] == [None if x == "" else x for x in e[1:]]
+    c2 = [w for w in written if w[1] == "c2"]
+    assert c2[-1][5] == second.outputs.set_index(pd.Index(ids_a)).loc["c2", "points_balance"]

@@ -15,7 +15,6 @@ import pandas as pd
 from .book import Book
 from .due import WIDTHS, due_frame
 from .due import headers as due_headers
-from .due import rows as due_rows
 from .problems import ERROR, NOTE, BookError, Problem
 from .rules import UPDATED_AT, compute_all, output_columns
 from .save import atomic_write, book_lock, check_writable
@@ -205,14 +204,16 @@ def due_sheet(book: Book, outputs: pd.DataFrame) -> OwnedSheet:
         else f"{OWNED_MARK}: contacts due within {days} days of {book.as_of.isoformat()}, most "
         "urgent first. Log each contact in the Contacts sheet; the next update moves them on."
     )
+    kinds = {c.key: c.kind for c in output_columns()}
+    columns = [(kinds.get(k, "text"), frame[k]) for k in frame.columns]
     return OwnedSheet(
-        DUE_SHEET, [[title], due_headers(lang), *due_rows(frame)], WIDTHS, has_dates=True
+        DUE_SHEET, [[title], due_headers(lang)], WIDTHS, has_dates=True, columns=columns
     )
 
 
 def points_sheet(book: Book) -> OwnedSheet:
     """Every ledger event with its running balance, so an accountant can audit any balance."""
-    from .rules.loyalty import ledger_rows
+    from .rules.loyalty import ledger_columns
 
     zh = book.settings.get("language") == "zh"
     title = (
@@ -228,9 +229,10 @@ def points_sheet(book: Book) -> OwnedSheet:
     )
     return OwnedSheet(
         POINTS_SHEET,
-        [[title], header, *ledger_rows(book)],
+        [[title], header],
         [12, 14, 22, 30, 10, 10],
         has_dates=True,
+        columns=ledger_columns(book),
     )
 
 

@@ -202,23 +202,17 @@ def problems(book: Book) -> list[Problem]:
     return out
 
 
-def ledger_rows(book: Book) -> list[list[object]]:
-    """The Points sheet body: one row per ledger event with the running balance."""
-    led = ledger(book)
-    ev = led.events
+def ledger_columns(book: Book) -> list[tuple[str, pd.Series]]:
+    """The Points sheet body by column: date, customer, rule, source, points, balance."""
+    ev = ledger(book).events
     lang = book.settings["language"]
-    ids = led.codes.to_numpy()
+    ids = ledger(book).codes.to_numpy()
     rules = {k: say(k, lang) for k in ev["rule"].unique()}
-    dates = as_date(ev["day"]).dt.date.tolist()
     return [
-        [d, ids[c], rules[r], src, int(p), int(b)]
-        for d, c, r, src, p, b in zip(
-            dates,
-            ev["code"].tolist(),
-            ev["rule"].tolist(),
-            ev["source"].tolist(),
-            ev["points"].tolist(),
-            ev["balance"].tolist(),
-            strict=True,
-        )
+        ("date", as_date(ev["day"])),
+        ("text", pd.Series(ids[ev["code"].to_numpy()], dtype="string")),
+        ("text", ev["rule"].map(rules)),
+        ("text", ev["source"]),
+        ("integer", ev["points"]),
+        ("integer", ev["balance"]),
     ]

@@ -93,7 +93,8 @@ class _Sheet:
             style = _pick_style(c.kind, existing.get(c.col), col_styles.get(c.col), styles)
             report.styles[c.col] = style
             rendered[c.col] = cells(cell_payloads(c.values, c.kind, date1904, ps), c.col, style, ps)
-        self.cells = {col: dict(zip(self.rows, v, strict=True)) for col, v in rendered.items()}
+        self._rendered = rendered
+        self._cells: dict[int, dict[int, str]] | None = None
         if self.contiguous:
             columns = [rendered[c] for c in sorted(rendered)]
             self.blocks = {
@@ -101,6 +102,14 @@ class _Sheet:
                 for r, t in zip(self.rows, zip(*columns, strict=True), strict=True)
             }
         report.cells_written = sum(sum(1 for x in v if x) for v in rendered.values())
+
+    def cells(self) -> dict[int, dict[int, str]]:
+        """Rendered cells by column and row, built only when a row needs the careful path."""
+        if self._cells is None:
+            self._cells = {
+                col: dict(zip(self.rows, v, strict=True)) for col, v in self._rendered.items()
+            }
+        return self._cells
 
     def _existing_styles(self, xml: bytes, row: int) -> dict[int, int]:
         m = re.search(
@@ -137,7 +146,14 @@ class _Sheet:
             return None  # a cell without a reference (positions implicit), or rich text: careful
 
         row = str(row_no).encode() + b'"'
-        start = next((i for i in (body.find(r + row) for r in self.refs) if i != -1), -1)
+        start = -1
+        tail_ref = body.rfind(self.ref_open)
+        if tail_ref != -1:  # cells ascend: if the last one is left of ours, none of ours exist
+            r = _R_ATTR.match(body, tail_ref + len(self.ref_open) - 3)
+            if not r or not r.group(1):
+                return None
+            if col_index(r.group(1).decode()) >= self.lo:
+                start = next((i for i in (body.find(x + row) for x in self.refs) if i != -1), -1)
         if start != -1:
             last = next(i for i in (body.find(r + row) for r in reversed(self.refs)) if i != -1)
             cell = self.cell_rx.match(body, last)
@@ -231,7 +247,7 @@ class _Sheet:
                     )
                 )
                 continue
-            rendered = self.cells[plan.col].get(row_no)
+            rendered = self.cells()[plan.col].get(row_no)
             if rendered is None:  # not a customer row: leave the cell as it is
                 if old:
                     new.append((plan.col, _with_ref(old, plan.col, row_no, p)))

@@ -40,6 +40,7 @@ class OwnedSheet:
     widths: list[int]
     header_row: int = 2
     has_dates: bool = False
+    columns: list[tuple[str, pd.Series]] = field(default_factory=list)  # body: (kind, values)
 
 
 @dataclass
@@ -187,7 +188,13 @@ def _owned_sheets(
         head_style = styles.style_for("text", header=True)
         body = list(
             sheet_xml(
-                sheet.rows, sheet.widths, sheet.header_row, head_style, date_style, pkg.date1904
+                sheet.rows,
+                sheet.widths,
+                sheet.header_row,
+                head_style,
+                date_style,
+                pkg.date1904,
+                sheet.columns,
             )
         )
         existing = next((s for s in pkg.sheets if s.name.casefold() == sheet.name.casefold()), None)
