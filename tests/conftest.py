@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import xlsxwriter
 
@@ -115,3 +116,8 @@ def book(tmp_path: Path):
         return write_book(tmp_path / name, sheets or basic_sheets(), **kw)
 
     return make
+
+
+def rows_frame(rows, columns: list[str]) -> pd.DataFrame:
+    """Records as a sheet's frame, indexed by the Excel rows they would have under a header."""
+    return pd.DataFrame(list(rows), columns=columns).set_axis(range(2, 2 + len(rows)))

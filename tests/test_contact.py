@@ -7,7 +7,7 @@ import json
 
 import pandas as pd
 from click.testing import CliRunner
-from conftest import write_book
+from conftest import rows_frame, write_book
 
 import xlcrm
 from xlcrm.book import book_from_frames
@@ -23,13 +23,11 @@ def plan(customers: dict, sales=(), contacts=(), **settings):
     cust.index = range(2, 2 + len(cust))
     frames = {"customers": cust}
     if sales:
-        frames["sales"] = pd.DataFrame(
-            sales, columns=["date", "order_id", "customer_id", "amount"]
-        ).set_axis(range(2, 2 + len(sales)))
+        frames["sales"] = rows_frame(sales, ["date", "order_id", "customer_id", "amount"])
     if contacts:
-        frames["contacts"] = pd.DataFrame(
-            contacts, columns=["date", "customer_id", "kind", "resolved", "resolved_on"]
-        ).set_axis(range(2, 2 + len(contacts)))
+        frames["contacts"] = rows_frame(
+            contacts, ["date", "customer_id", "kind", "resolved", "resolved_on"]
+        )
     out = compute_all(book_from_frames(frames, AS_OF, settings))
     out.index = cust["customer_id"].tolist()
     return out

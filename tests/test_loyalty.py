@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from conftest import write_book
+from conftest import rows_frame, write_book
 
 import xlcrm
 from xlcrm.book import book_from_frames
@@ -36,17 +36,11 @@ def book(customers, sales=(), redemptions=(), contacts=(), as_of=AS_OF, **settin
     cust.index = range(2, 2 + len(cust))
     frames = {"customers": cust}
     if sales:
-        frames["sales"] = pd.DataFrame(
-            sales, columns=["date", "order_id", "customer_id", "amount"]
-        ).set_axis(range(2, 2 + len(sales)))
+        frames["sales"] = rows_frame(sales, ["date", "order_id", "customer_id", "amount"])
     if redemptions:
-        frames["redemptions"] = pd.DataFrame(
-            redemptions, columns=["date", "customer_id", "points"]
-        ).set_axis(range(2, 2 + len(redemptions)))
+        frames["redemptions"] = rows_frame(redemptions, ["date", "customer_id", "points"])
     if contacts:
-        frames["contacts"] = pd.DataFrame(
-            contacts, columns=["date", "customer_id", "kind"]
-        ).set_axis(range(2, 2 + len(contacts)))
+        frames["contacts"] = rows_frame(contacts, ["date", "customer_id", "kind"])
     return book_from_frames(frames, as_of, {**NO_BONUS, **settings})
 
 

@@ -76,7 +76,7 @@ def _duplicate_ids(sheet: Sheet, ids: pd.Series) -> list[Problem]:
     out = []
     for row, value in ids[dup].items():
         out.append(
-            _problem(
+            problem_at(
                 sheet,
                 "customer_id",
                 row,
@@ -153,12 +153,13 @@ def _rows(
 ) -> list[Problem]:
     mask = mask.fillna(False).astype(bool)
     values = sheet.frame.loc[mask.to_numpy(), key]
-    return [_problem(sheet, key, row, v, severity, message, code) for row, v in values.items()]
+    return [problem_at(sheet, key, row, v, severity, message, code) for row, v in values.items()]
 
 
-def _problem(
+def problem_at(
     sheet: Sheet, key: str, row: int, value, severity: str, message: str, code: str
 ) -> Problem:
+    """A problem at one cell, named the way the owner sees it: sheet, row, letter, header."""
     return Problem(
         severity,
         sheet.name,

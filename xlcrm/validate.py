@@ -12,7 +12,7 @@ import pandas as pd
 
 from .book import Book, Sheet
 from .coerce import coerce_sheet
-from .crosschecks import cap, cross_problems, show
+from .crosschecks import cap, cross_problems, problem_at
 from .messages import keyword_message
 from .problems import ERROR, NOTE, WARNING, BookError, Problem, sort_key
 from .reader import RawBook, read_book
@@ -116,19 +116,10 @@ def schema_problems(sheet: Sheet, unreadable: dict[str, pd.Series]) -> list[Prob
         severity = ERROR if keyword == "required" else col.severity
         message = keyword_message(keyword, col)
         values = sheet.frame.loc[rows, key]
-        for row, v in values.items():
-            out.append(
-                Problem(
-                    severity,
-                    sheet.name,
-                    int(row),
-                    sheet.letters.get(key),
-                    sheet.headers.get(key),
-                    show(v),
-                    message,
-                    f"schema_{keyword}",
-                )
-            )
+        out += [
+            problem_at(sheet, key, row, v, severity, message, f"schema_{keyword}")
+            for row, v in values.items()
+        ]
     return out
 
 
