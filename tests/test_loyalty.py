@@ -241,3 +241,28 @@ def test_order_independent_and_idempotent(tmp_path):
         assert w[0].date() == e[0] and w[1:] == [None if x == "" else x for x in e[1:]]
     c2 = [w for w in written if w[1] == "c2"]
     assert c2[-1][5] == second.outputs.set_index(pd.Index(ids_a)).loc["c2", "points_balance"]
+
+
+def test_points_sheet_keeps_to_the_row_limit_by_leaving_off_the_oldest_days():
+    from xlcrm.pipeline import points_sheet
+
+    b = book(
+        {"customer_id": ["a", "b"]},
+        [
+            (D("2024-01-10"), "o1", "a", 10.0),
+            (D("2024-02-10"), "o2", "b", 20.0),
+            (D("2024-03-10"), "o3", "a", 30.0),
+            (D("2024-03-10"), "o4", "b", 40.0),
+            (D("2024-04-10"), "o5", "a", 50.0),
+        ],
+    )
+    full, left = points_sheet(b)
+    assert left == 0 and len(full.columns[0][1]) == 5
+    # room for 3 of 5: Jan and Feb go (the oldest whole days); listed by customer, then date
+    cut, left = points_sheet(b, room=3)
+    dates = [d.date() for d in cut.columns[0][1]]
+    assert left == 2 and dates == [dt.date(2024, 3, 10), dt.date(2024, 4, 10), dt.date(2024, 3, 10)]
+    assert "events from 2024-03-10 on are listed; 2 earlier ones" in cut.rows[0][0]
+    balances = dict(zip(cut.columns[1][1], cut.columns[5][1], strict=True))
+    assert balances == {"a": 90, "b": 60}  # running balances still count the left-off events
+    assert points_sheet(b, room=2)[1] == 4  # 2024-03-10 does not fit whole, so it goes too

@@ -239,6 +239,9 @@ def print_update(r) -> None:
         if r.sales_after_as_of
         else ""
     )
+    for p in r.problems:
+        if p.severity == "note":
+            click.echo(_line(p))
     left = f", {r.rows_left_out:,} rows with errors left out" if r.rows_left_out else ""
     n_warn = len([p for p in r.problems if p.severity == "warning"])
     click.echo(

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .book import Book
@@ -19,6 +20,7 @@ from .problems import ERROR, NOTE, BookError, Problem
 from .rules import UPDATED_AT, compute_all, output_columns
 from .save import atomic_write, book_lock, check_writable
 from .validate import error_rows, validate
+from .xlsx.cellref import MAX_ROWS
 from .xlsx.sheetwrite import OWNED_MARK
 from .xlsx.writeback import OwnedSheet, WriteReport, stamp_now, write_back
 
@@ -163,7 +165,23 @@ def _write(src: Path, tmp: Path, book: Book, outputs: pd.DataFrame, result: Upda
         remove = (PROBLEMS_SHEET,)
     owned.append(due_sheet(book, outputs))
     if book.settings.get("points_sheet"):
-        owned.append(points_sheet(book))
+        sheet, left_out = points_sheet(book)
+        owned.append(sheet)
+        if left_out:
+            result.problems.append(
+                Problem(
+                    NOTE,
+                    POINTS_SHEET,
+                    None,
+                    None,
+                    None,
+                    None,
+                    f"the points ledger has more events than a sheet can hold; the {left_out:,} "
+                    "oldest are left off the Points sheet (balances still count them). Turn the "
+                    "Points sheet off in Settings for a book this large.",
+                    "points_sheet_full",
+                )
+            )
     lang = book.settings.get("language") or "en"
     result.write = write_back(
         src,
@@ -211,29 +229,47 @@ def due_sheet(book: Book, outputs: pd.DataFrame) -> OwnedSheet:
     )
 
 
-def points_sheet(book: Book) -> OwnedSheet:
-    """Every ledger event with its running balance, so an accountant can audit any balance."""
+def points_sheet(book: Book, room: int = MAX_ROWS - 2) -> tuple[OwnedSheet, int]:
+    """Every ledger event with its running balance, so an accountant can audit any balance.
+
+    A sheet holds at most Excel's row limit: beyond it the oldest whole days are left off (the
+    running balances still include them) and the count left off is returned.
+    """
     from .rules.loyalty import ledger_columns
 
     zh = book.settings.get("language") == "zh"
+    columns = ledger_columns(book)
+    total = len(columns[0][1])
+    left_out, since = 0, None
+    if total > room:
+        day = columns[0][1].to_numpy()
+        cutoff = np.sort(day)[total - room - 1]  # the newest day that cannot fit whole
+        keep = day > cutoff
+        left_out = total - int(keep.sum())
+        since = pd.Timestamp(day[keep].min()).date() if keep.any() else None
+        columns = [(kind, values[keep]) for kind, values in columns]
     title = (
         f"{OWNED_MARK}: 积分明细（截至 {book.as_of.isoformat()}），每次更新时重写。"
         if zh
         else f"{OWNED_MARK}: points ledger as of {book.as_of.isoformat()}, rewritten on every "
         "update. Balance = the customer's running balance after the event."
     )
+    if left_out:
+        title += (
+            f" 明细超出工作表行数上限，仅列出 {since} 起的记录；更早的 {left_out:,} 条未列出，但已计入余额。"
+            if zh
+            else f" The ledger is longer than a sheet can hold: events from {since} on are listed;"
+            f" {left_out:,} earlier ones are not, but the balances include them."
+        )
     header = (
         ["日期", "客户编号", "规则", "来源", "积分", "余额"]
         if zh
         else ["Date", "Customer ID", "Rule", "Source", "Points", "Balance"]
     )
-    return OwnedSheet(
-        POINTS_SHEET,
-        [[title], header],
-        [12, 14, 22, 30, 10, 10],
-        has_dates=True,
-        columns=ledger_columns(book),
+    sheet = OwnedSheet(
+        POINTS_SHEET, [[title], header], [12, 14, 22, 30, 10, 10], has_dates=True, columns=columns
     )
+    return sheet, left_out
 
 
 def _leave_out_error_rows(book: Book, problems: list[Problem]) -> int:

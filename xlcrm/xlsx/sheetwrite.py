@@ -10,7 +10,8 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import pandas as pd
 
-from .cellref import col_letter
+from ..problems import BookError
+from .cellref import MAX_ROWS, col_letter
 from .cellrender import cell_payloads, cells
 from .text import CELL_LIMIT, xml_escape_text
 
@@ -106,6 +107,8 @@ def _body(
     if not columns:
         return
     n = len(columns[0][1])
+    if above + n > MAX_ROWS:  # the caller trims first; never write a sheet Excel must repair
+        raise BookError(f"A sheet of {above + n:,} rows is over Excel's limit of {MAX_ROWS:,}.")
     numbers = range(above + 1, above + 1 + n)
     rendered = []
     for c, (kind, values) in enumerate(columns, start=1):
