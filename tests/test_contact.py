@@ -109,7 +109,7 @@ def test_dormant_customer_gets_the_win_back_offer_now():
     )
     assert out.loc["a", "contact_reason"].startswith("no purchase for a long time")
     assert out.loc["a", "next_contact"] == D(AS_OF)
-    assert out.loc["a", "contact_channel"] == "email"
+    assert out.loc["a", "next_channel"] == "email"
     assert out.loc["a", "contact_action"].startswith("Send the limited-time win-back offer")
 
 
@@ -124,10 +124,10 @@ def test_channel_fallbacks_and_missing_contact_details():
         },
         [(D("2023-09-01"), f"o{i}", c, 10.0) for i, c in enumerate(["b2b", "b2c", "none", "pref"])],
     )
-    assert out["contact_channel"].tolist()[:2] == ["email", "WeChat"]
-    assert pd.isna(out.loc["none", "contact_channel"])
+    assert out["next_channel"].tolist()[:2] == ["email", "WeChat"]
+    assert pd.isna(out.loc["none", "next_channel"])
     assert out.loc["none", "contact_action"] == "Add a phone number or email first"
-    assert out.loc["pref", "contact_channel"] == "SMS"
+    assert out.loc["pref", "next_channel"] == "SMS"
 
 
 def test_nothing_is_ever_due_before_the_as_of_date(tmp_path):

@@ -80,7 +80,7 @@ def test_demo_book_validates_and_covers_the_cases(tmp_path):
     path = tmp_path / "demo.xlsx"
     xlcrm.init_workbook(path, demo=300, seed=3)
     r = xlcrm.validate(path)
-    assert r.errors == [], [p.as_text() for p in r.errors[:5]]
+    assert r.errors == [] and r.warnings == [], [p.as_text() for p in r.problems[:5]]
     b = r.book
     sales, contacts = b.frame("sales"), b.frame("contacts")
     assert (sales["amount"] < 0).any()  # refunds
@@ -92,3 +92,22 @@ def test_demo_book_validates_and_covers_the_cases(tmp_path):
     last = sales.groupby("customer_id")["date"].max()
     assert (last < sales["date"].max() - __import__("pandas").Timedelta(days=200)).any()  # dormant
     assert len(b.frame("customers")) > sales["customer_id"].nunique()  # prospects
+
+
+def test_no_output_header_can_be_read_as_an_owner_column():
+    """update finds its columns by header: one that also names an input column would be
+    overwritten, and the template would warn about a duplicate column on a fresh book."""
+    from xlcrm.rules import output_columns
+    from xlcrm.schema import normalize_label, sheet_spec
+
+    owner = {}
+    for col in sheet_spec("customers").columns:
+        for name in (*col.labels.values(), *col.aliases, col.key):
+            owner[normalize_label(name)] = col.key
+    clashes = [
+        (name, owner[normalize_label(name)])
+        for oc in output_columns()
+        for name in (oc.en, oc.zh, oc.key)
+        if normalize_label(name) in owner
+    ]
+    assert clashes == []

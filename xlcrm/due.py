@@ -23,7 +23,7 @@ COLUMNS = [  # (key, en, zh)
     ("name", "Name", "姓名"),
     ("phone", "Phone", "手机"),
     ("email", "Email", "邮箱"),
-    ("contact_channel", "Channel", "渠道"),
+    ("next_channel", "Channel", "渠道"),
     ("contact_reason", "Reason", "原因"),
     ("contact_action", "Action", "建议行动"),
     ("last_contact", "Last contact", "上次联系"),

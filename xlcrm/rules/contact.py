@@ -45,8 +45,8 @@ OUTPUTS = (
         "联系原因，含逾期天数。",
     ),
     OutputColumn(
-        "contact_channel",
-        "Channel",
+        "next_channel",
+        "Next channel",
         "联系渠道",
         "text",
         10,
@@ -275,7 +275,7 @@ def compute(book: Book, so_far: pd.DataFrame) -> pd.DataFrame:
         actions.append(act)
     channel, missing = _channels(cust, lang)
     out["contact_reason"] = pd.Series(reasons, index=idx, dtype="string").replace("", pd.NA)
-    out["contact_channel"] = channel.where(has)
+    out["next_channel"] = channel.where(has)
     acts = pd.Series(actions, index=idx, dtype="string")
     add = "先补充电话或邮箱" if lang == "zh" else "Add a phone number or email first"
     acts = acts.where(~(missing & has), add)
