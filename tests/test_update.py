@@ -354,3 +354,29 @@ def _add_calc_chain(path):
             "xl/calcChain.xml",
             '<?xml version="1.0"?><calcChain xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><c r="F2" i="1"/></calcChain>',
         )
+
+
+def test_owned_sheets_speak_the_books_language_and_are_not_doubled_when_it_changes(tmp_path):
+    path = tmp_path / "zh.xlsx"
+    xlcrm.init_workbook(path, lang="zh", demo=30, seed=4)
+    wb = openpyxl.load_workbook(path)
+    wb.create_sheet("Due").append(["the owner's own list"])  # an English name, not ours
+    wb.save(path)
+    r = xlcrm.update(path, stamp=STAMP)
+    assert r.written, r.fatal
+    wb = openpyxl.load_workbook(path)
+    assert {"待联系", "积分明细"} <= set(wb.sheetnames) and "Points" not in wb.sheetnames
+    assert wb["待联系"]["A2"].value == "优先级" and wb["积分明细"]["A2"].value == "日期"
+    assert wb["Due"]["A1"].value == "the owner's own list"  # left alone
+    # the owner switches the language: the same sheets are rewritten in English, none added
+    settings = wb["设置"]
+    row = next(r for r in settings.iter_rows(min_row=2) if r[0].value == "语言")
+    row[1].value = "en"
+    wb.save(path)
+    before = openpyxl.load_workbook(path).sheetnames
+    r = xlcrm.update(path, stamp=STAMP)
+    assert r.written, r.fatal
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == before
+    assert wb["待联系"]["A2"].value == "Priority" and wb["积分明细"]["A2"].value == "Date"
+    assert wb["Due"]["A1"].value == "the owner's own list"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
+import unicodedata
 from pathlib import Path
 
 import click
@@ -33,6 +35,10 @@ class _Guarded(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
+        except BrokenPipeError:
+            # the reader went away (`xlcrm due BOOK | head`): stop quietly, as shell tools do
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(141)
         except KeyboardInterrupt:
             click.echo("Interrupted; nothing was left half-written.", err=True)
             sys.exit(130)
@@ -216,9 +222,25 @@ def _table(head: list[str], rows: list[list[object]]) -> None:
     cells = [[str(head[i]) for i in shown]] + [
         ["" if row[i] is None else str(row[i]) for i in shown] for row in rows
     ]
-    widths = [min(40, max(len(c[i]) for c in cells)) for i in range(len(shown))]
+    widths = [min(40, max(_width(c[i]) for c in cells)) for i in range(len(shown))]
     for line in cells:
-        click.echo("  ".join(v[:w].ljust(w) for v, w in zip(line, widths, strict=True)).rstrip())
+        click.echo("  ".join(_pad(v, w) for v, w in zip(line, widths, strict=True)).rstrip())
+
+
+def _width(text: str) -> int:
+    """Columns a terminal gives the text: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    out, used = [], 0
+    for ch in text:
+        w = _width(ch)
+        if used + w > width:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out) + " " * (width - used)
 
 
 def print_update(r) -> None:

@@ -24,9 +24,20 @@ from .xlsx.cellref import MAX_ROWS
 from .xlsx.sheetwrite import OWNED_MARK
 from .xlsx.writeback import OwnedSheet, WriteReport, stamp_now, write_back
 
-PROBLEMS_SHEET = "Problems"
-DUE_SHEET = "Due"
-POINTS_SHEET = "Points"
+# the sheets xlcrm owns, named in the book's language; a run in the other language rewrites
+# the sheet an earlier run made instead of adding a second one
+OWNED_NAMES = {
+    "problems": {"en": "Problems", "zh": "问题"},
+    "due": {"en": "Due", "zh": "待联系"},
+    "points": {"en": "Points", "zh": "积分明细"},
+}
+
+
+def owned_name(kind: str, lang: str) -> tuple[str, tuple[str, ...]]:
+    """The sheet's name in ``lang`` and its names in the other languages."""
+    names = OWNED_NAMES[kind]
+    name = names.get(lang, names["en"])
+    return name, tuple(n for n in names.values() if n != name)
 
 
 @dataclass
@@ -157,12 +168,14 @@ def prepare(path: Path, as_of: dt.date | None, keep_going: bool) -> Prepared:
 
 def _write(src: Path, tmp: Path, book: Book, outputs: pd.DataFrame, result: UpdateResult) -> None:
     customers = book.sheets["customers"]
+    lang = book.settings.get("language") or "en"
     listed = [p for p in result.problems if p.severity != NOTE]
     owned, remove = [], ()
     if listed:
-        owned.append(problems_sheet(listed, result))
+        owned.append(problems_sheet(listed, result, lang))
     else:
-        remove = (PROBLEMS_SHEET,)
+        name, aliases = owned_name("problems", lang)
+        remove = ((name, *aliases),)
     owned.append(due_sheet(book, outputs))
     if book.settings.get("points_sheet"):
         sheet, left_out = points_sheet(book)
@@ -171,18 +184,17 @@ def _write(src: Path, tmp: Path, book: Book, outputs: pd.DataFrame, result: Upda
             result.problems.append(
                 Problem(
                     NOTE,
-                    POINTS_SHEET,
+                    sheet.name,
                     None,
                     None,
                     None,
                     None,
                     f"the points ledger has more events than a sheet can hold; the {left_out:,} "
-                    "oldest are left off the Points sheet (balances still count them). Turn the "
+                    "oldest are left off the sheet (balances still count them). Turn the "
                     "Points sheet off in Settings for a book this large.",
                     "points_sheet_full",
                 )
             )
-    lang = book.settings.get("language") or "en"
     result.write = write_back(
         src,
         tmp,
@@ -196,19 +208,25 @@ def _write(src: Path, tmp: Path, book: Book, outputs: pd.DataFrame, result: Upda
     )
 
 
-def problems_sheet(problems: list[Problem], result: UpdateResult) -> OwnedSheet:
+def problems_sheet(problems: list[Problem], result: UpdateResult, lang: str = "en") -> OwnedSheet:
     when = (result.as_of or dt.date.today()).isoformat()
+    zh = lang == "zh"
     rows: list[list[object]] = [
         [
-            f"{OWNED_MARK}: problems found on the last update (as of {when}). Fix them in their "
-            "sheets; this sheet is rewritten on every update."
+            f"{OWNED_MARK}: 上次更新（截至 {when}）发现的问题。请在各自的工作表中修改；本表每次更新时重写。"
+            if zh
+            else f"{OWNED_MARK}: problems found on the last update (as of {when}). Fix them in "
+            "their sheets; this sheet is rewritten on every update."
         ],
-        ["Severity", "Sheet", "Cell", "Column", "Value", "What to do"],
+        ["级别", "工作表", "单元格", "列", "值", "处理方法"]
+        if zh
+        else ["Severity", "Sheet", "Cell", "Column", "Value", "What to do"],
     ]
     for p in problems:
         cell = f"{p.column or ''}{p.row or ''}"
         rows.append([p.severity, p.sheet, cell, p.header or "", p.value or "", p.message])
-    return OwnedSheet(PROBLEMS_SHEET, rows, [10, 14, 8, 18, 24, 90])
+    name, aliases = owned_name("problems", lang)
+    return OwnedSheet(name, rows, [10, 14, 8, 18, 24, 90], aliases=aliases)
 
 
 def due_sheet(book: Book, outputs: pd.DataFrame) -> OwnedSheet:
@@ -224,8 +242,14 @@ def due_sheet(book: Book, outputs: pd.DataFrame) -> OwnedSheet:
     )
     kinds = {c.key: c.kind for c in output_columns()}
     columns = [(kinds.get(k, "text"), frame[k]) for k in frame.columns]
+    name, aliases = owned_name("due", lang or "en")
     return OwnedSheet(
-        DUE_SHEET, [[title], due_headers(lang)], WIDTHS, has_dates=True, columns=columns
+        name,
+        [[title], due_headers(lang)],
+        WIDTHS,
+        has_dates=True,
+        columns=columns,
+        aliases=aliases,
     )
 
 
@@ -238,6 +262,7 @@ def points_sheet(book: Book, room: int = MAX_ROWS - 2) -> tuple[OwnedSheet, int]
     from .rules.loyalty import ledger_columns
 
     zh = book.settings.get("language") == "zh"
+    name, aliases = owned_name("points", "zh" if zh else "en")
     columns = ledger_columns(book)
     total = len(columns[0][1])
     left_out, since = 0, None
@@ -267,7 +292,12 @@ def points_sheet(book: Book, room: int = MAX_ROWS - 2) -> tuple[OwnedSheet, int]
         else ["Date", "Customer ID", "Rule", "Source", "Points", "Balance"]
     )
     sheet = OwnedSheet(
-        POINTS_SHEET, [[title], header], [12, 14, 22, 30, 10, 10], has_dates=True, columns=columns
+        name,
+        [[title], header],
+        [12, 14, 22, 30, 10, 10],
+        has_dates=True,
+        columns=columns,
+        aliases=aliases,
     )
     return sheet, left_out
 

@@ -159,7 +159,7 @@ def _settings_sheet(wb, fmt, lang: str, frame: pd.DataFrame | None) -> None:
     overrides = {} if frame is None else dict(zip(frame["name"], frame["value"], strict=True))
     rows = []
     for key, p in props.items():
-        value = overrides.get(key, p.get("default"))
+        value = overrides.get(key, lang if key == "language" else p.get("default"))
         desc = p["description"] if lang == "en" else p.get("x-description-zh", p["description"])
         rows.append((p["x-label"][lang], value, desc, p["x-kind"]))
     for i, c in enumerate(spec.columns):

@@ -41,6 +41,7 @@ class OwnedSheet:
     header_row: int = 2
     has_dates: bool = False
     columns: list[tuple[str, pd.Series]] = field(default_factory=list)  # body: (kind, values)
+    aliases: tuple[str, ...] = ()  # its name in the other language: an earlier run's sheet
 
 
 @dataclass
@@ -63,7 +64,7 @@ def write_back(
     columns: list[OutputColumn],
     owned: list[OwnedSheet],
     lang: str = "en",
-    remove_owned: tuple[str, ...] = (),
+    remove_owned: tuple[tuple[str, ...], ...] = (),
 ) -> WriteReport:
     with open_package(src) as pkg:
         return _write(
@@ -80,7 +81,7 @@ def _write(
     columns: list[OutputColumn],
     owned: list[OwnedSheet],
     lang: str,
-    remove_owned: tuple[str, ...],
+    remove_owned: tuple[tuple[str, ...], ...],
 ) -> WriteReport:
     zf = pkg.zf
     report = WriteReport()
@@ -176,7 +177,7 @@ def _table_to_extend(info: SheetInfo, first_new_col: int):
 def _owned_sheets(
     pkg: Package,
     owned: list[OwnedSheet],
-    remove: tuple[str, ...],
+    remove: tuple[tuple[str, ...], ...],
     changed: dict,
     styles: Styles,
 ) -> tuple[list[str], list[str]]:
@@ -197,9 +198,8 @@ def _owned_sheets(
                 sheet.columns,
             )
         )
-        existing = next((s for s in pkg.sheets if s.name.casefold() == sheet.name.casefold()), None)
+        existing = _find_owned(pkg, sheet.name, sheet.aliases)
         if existing is not None:
-            _check_owned(pkg, existing)
             changed[existing.part] = body
             continue
         part = _free_part_name(zf, changed)
@@ -217,24 +217,39 @@ def _owned_sheets(
         if "docProps/app.xml" in zf.NameToInfo:
             app = changed.get("docProps/app.xml") or read_member(zf, "docProps/app.xml")
             changed["docProps/app.xml"] = wp.app_add_sheet(app, sheet.name)
-    for name in remove:
-        existing = next((s for s in pkg.sheets if s.name.casefold() == name.casefold()), None)
+    for names in remove:
+        existing = _find_owned(pkg, names[0], names[1:])
         if existing is not None:
-            _check_owned(pkg, existing)
             header = [["xlcrm: no problems found on the last update."]]
             changed[existing.part] = list(sheet_xml(header, [60], 1))
     return added, removed
 
 
-def _check_owned(pkg: Package, info: SheetInfo) -> None:
+def _find_owned(pkg: Package, name: str, aliases: tuple[str, ...]) -> SheetInfo | None:
+    """The sheet an earlier run wrote under ``name`` or, in the other language, an alias.
+
+    The owner's sheets are never overwritten: one under an alias is simply not ours; one under
+    the very name, with none of ours to rewrite instead, is refused.
+    """
+    by_name = {s.name.casefold(): s for s in pkg.sheets}
+    for n in (name, *aliases):
+        found = by_name.get(n.casefold())
+        if found is not None and _is_owned(pkg, found):
+            return found
+    taken = by_name.get(name.casefold())
+    if taken is not None:
+        raise BookError(
+            f"The workbook already has a sheet named '{taken.name}' that xlcrm did not make. "
+            "Rename that sheet so xlcrm can write its own."
+        )
+    return None
+
+
+def _is_owned(pkg: Package, info: SheetInfo) -> bool:
     sst = SharedStrings(pkg.zf, pkg.shared_strings_part)
     first = head_rows(pkg.zf, info.part, sst, max_rows=1)
     cells = next(iter(first.values()), {}) if first else {}
-    if not cells or not str(cells.get(1, "")).startswith(OWNED_MARK):
-        raise BookError(
-            f"The workbook already has a sheet named '{info.name}' that xlcrm did not make. "
-            "Rename that sheet so xlcrm can write its own."
-        )
+    return bool(cells) and str(cells.get(1, "")).startswith(OWNED_MARK)
 
 
 def _free_part_name(zf: zipfile.ZipFile, changed: dict) -> str:
