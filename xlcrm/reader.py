@@ -7,6 +7,7 @@ amount column, a date typed as text, an Excel error value) is not dropped: it co
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,10 @@ from .xlsx.cellref import col_letter, split_range
 from .xlsx.head import head_rows
 from .xlsx.package import Package, SheetInfo, TableInfo, open_package
 from .xlsx.sharedstrings import SharedStrings
+
+# the fast reader logs a line per column whose type it cannot guess (16,384 on a sheet that
+# uses the last column); xlcrm reads every column with its own type and reports what matters
+logging.getLogger("fastexcel").setLevel(logging.ERROR)
 
 HEAD_ROWS = 40
 EXCEL_ERRORS = {

@@ -20,7 +20,7 @@ from ..problems import BookError
 from ..rules.base import OutputColumn
 from ..schema import normalize_label
 from . import workbookparts as wp
-from .cellref import split_range
+from .cellref import MAX_COLS, col_letter, split_range
 from .head import head_rows
 from .package import Package, SheetInfo, open_package, read_member
 from .sharedstrings import SharedStrings
@@ -31,6 +31,8 @@ from .tablepatch import add_columns, unique_names
 from .zipcopy import copy_raw, write_member
 
 SHEET_PART_LIMIT = 2 * 1024 * 1024 * 1024
+
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*\bref="([^"]+)"')
 
 
 @dataclass
@@ -92,8 +94,18 @@ def _write(
         raise BookError("The Customers header row could not be read back.")
     changed: dict[str, bytes | object] = {}
     styles = Styles.parse(read_member(zf, pkg.styles_part) if pkg.styles_part else None)
-    plans, new_cols = _plan_columns(pkg, info, header, columns, outputs, styles, lang, report)
     xml = read_member(zf, info.part, SHEET_PART_LIMIT)
+    header_end = max(header)
+    for ref in _MERGE.findall(xml):  # a merged header cell covers columns with no text of theirs
+        try:
+            r1, _, r2, c2 = split_range(ref.decode("ascii", "replace"))
+        except ValueError:
+            continue
+        if r1 <= header_row <= r2:
+            header_end = max(header_end, c2)
+    plans, new_cols = _plan_columns(
+        info, header, header_end, columns, outputs, styles, lang, report
+    )
     patch = PatchReport()
     chunks = list(patch_sheet(xml, plans, header_row, styles, patch, pkg.date1904))
     changed[info.part] = chunks
@@ -119,9 +131,9 @@ def _write(
 
 
 def _plan_columns(
-    pkg,
     info: SheetInfo,
     header: dict[int, str],
+    header_end: int,
     columns: list[OutputColumn],
     outputs: pd.DataFrame,
     styles: Styles,
@@ -131,7 +143,7 @@ def _plan_columns(
     by_label: dict[str, int] = {}
     for col, text in header.items():
         by_label.setdefault(normalize_label(text), col)
-    used = max(header)
+    used = header_end
     for t in info.tables:
         used = max(used, split_range(t.ref)[3])
     plans: list[ColumnPlan] = []
@@ -151,6 +163,12 @@ def _plan_columns(
             used += 1
             col = used
             label = oc.label(lang)
+            if col > MAX_COLS:
+                raise BookError(
+                    f"There is no room for the column '{label}': the Customers header already "
+                    f"reaches the last Excel column ({col_letter(MAX_COLS)}). Delete or move the "
+                    "far-right columns, or put the xlcrm column headers in yourself."
+                )
             header_text = unique_names(existing_names + [n for _, n in new_cols], [label])[0]
             new_cols.append((col, header_text))
             report.new_columns.append(header_text)
