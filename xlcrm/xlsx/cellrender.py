@@ -30,29 +30,38 @@ def _numbers(num: pd.Series) -> pd.Series:
 
 
 def cell_payloads(values: pd.Series, kind: str, date1904: bool, p: str = "") -> pd.Series:
-    """What follows a cell's r and s attributes, up to its closing tag; '' for a blank cell."""
+    """What follows a cell's r and s attributes, up to its closing tag; '' for a blank cell.
+
+    Each distinct value is rendered once and spread by its code: output columns repeat a few
+    values (scores, classes, tiers) over many rows.
+    """
     if kind in ("date", "datetime", "money", "integer", "number"):
         num = (
             excel_serial(values, date1904)
             if kind in ("date", "datetime")
             else pd.to_numeric(values, errors="coerce").astype("float64")
         )
-        text = _numbers(num)
-        return text.where(text == "", f"><{p}v>" + text + f"</{p}v>")
-    if kind == "boolean":
+        codes, uniq = pd.factorize(num.to_numpy(dtype="float64"), use_na_sentinel=True)
+        text = _numbers(pd.Series(uniq)).tolist()
+        rendered = [f"><{p}v>{t}</{p}v>" if t else "" for t in text]
+    elif kind == "boolean":
         b = values.astype("boolean")
-        out = pd.Series("", index=values.index, dtype="object")
-        out[b.fillna(False).to_numpy()] = f' t="b"><{p}v>1</{p}v>'
-        out[(~b).fillna(False).to_numpy()] = f' t="b"><{p}v>0</{p}v>'
-        return out
-    text = values.astype("string").fillna("").str.slice(0, CELL_LIMIT)
-    uniq = {v: xml_escape_text(v) for v in text.unique()}
-    esc = text.map(uniq).astype("object")
-    space = pd.Series(
-        np.where(esc.str.strip() != esc, ' xml:space="preserve"', ""), index=values.index
-    )
-    out = f' t="inlineStr"><{p}is><{p}t' + space + ">" + esc + f"</{p}t></{p}is>"
-    return out.where(text != "", "")
+        codes = np.where(b.isna().to_numpy(), -1, b.fillna(False).to_numpy().astype(np.int64))
+        rendered = [f' t="b"><{p}v>0</{p}v>', f' t="b"><{p}v>1</{p}v>']
+    else:
+        text = values.astype("string").fillna("")
+        codes, uniq = pd.factorize(text.to_numpy(dtype=object), use_na_sentinel=True)
+        rendered = []
+        for u in uniq.tolist():
+            u = u[:CELL_LIMIT]
+            space = ' xml:space="preserve"' if u != u.strip() else ""
+            rendered.append(
+                f' t="inlineStr"><{p}is><{p}t{space}>{xml_escape_text(u)}</{p}t></{p}is>'
+                if u
+                else ""
+            )
+    table = np.array([*rendered, ""], dtype=object)  # code -1 (blank) takes the last entry
+    return pd.Series(table[codes], index=values.index, dtype="object")
 
 
 def cells(payloads: pd.Series, col: int, style: int | None, p: str = "") -> list[str]:
