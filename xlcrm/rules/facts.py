@@ -22,11 +22,21 @@ def sales_in_scope(book: Book) -> pd.DataFrame:
 
 
 def orders(book: Book) -> pd.DataFrame:
-    """One row per (customer, order): first line's date, net amount, net profit if known."""
+    """One row per (customer, order): first line's date, net amount, positive amount, last
+    refund date, net profit if known."""
 
     def build() -> pd.DataFrame:
         sales = sales_in_scope(book)
-        cols = {"date": ("date", "min"), "amount": ("amount", "sum")}
+        # positive lines and the last refund line: what an order's points are earned and lost on
+        sales = sales.assign(
+            _pos=sales["amount"].clip(lower=0), _rd=sales["date"].where(sales["amount"] < 0)
+        )
+        cols = {
+            "date": ("date", "min"),
+            "amount": ("amount", "sum"),
+            "positive": ("_pos", "sum"),
+            "refund_date": ("_rd", "max"),
+        }
         if "profit" in sales.columns or "cost" in sales.columns:
             sales = sales.assign(_profit=_profit(sales))
             cols["profit"] = ("_profit", "sum")

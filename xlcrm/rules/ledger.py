@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..book import Book
+from .facts import orders as order_table
 from .facts import sales_in_scope
 from .tiers import DAY0, TierModel, day_number, months_before
 
@@ -106,23 +107,10 @@ def _empty_events() -> pd.DataFrame:
 
 def _order_points_base(book: Book) -> pd.DataFrame:
     """Per order: first day, positive amount, net amount, and the day of its last refund line."""
-    sales = sales_in_scope(book)
-    if sales.empty:
-        return pd.DataFrame(
-            columns=["customer_id", "order_id", "date", "amount", "positive", "refund_date"]
-        )
-    pos = sales["amount"].clip(lower=0)
-    refund_date = sales["date"].where(sales["amount"] < 0)
-    g = sales.assign(_pos=pos, _rd=refund_date).groupby(
-        ["customer_id", "order_id"], sort=False, dropna=False, observed=True
-    )
-    out = g.agg(
-        date=("date", "min"),
-        amount=("amount", "sum"),
-        positive=("_pos", "sum"),
-        refund_date=("_rd", "max"),
-    ).reset_index()
-    return out
+    cols = ["customer_id", "order_id", "date", "amount", "positive", "refund_date"]
+    if sales_in_scope(book).empty:
+        return pd.DataFrame(columns=cols)
+    return order_table(book)[cols]
 
 
 def _frame(code, day, lot_day, kind, rule, source, points, rows=None) -> pd.DataFrame:
@@ -339,16 +327,13 @@ def _settle(ev: pd.DataFrame, codes: pd.Index, as_of: int, tiers: TierModel) -> 
     Only numbers are sorted and summed; the text columns (rule, source) of the events are
     gathered once, for the Points sheet, when it is asked for.
     """
-    is_earn_ev = ev["k"].to_numpy() == KIND_ORDER["earn"]
-    earn = ev[["code", "lot_day", "expires", "points"]][is_earn_ev]
-    lots = earn.groupby(["code", "lot_day", "expires"], as_index=False)["points"].sum()
-    lots = lots[(lots["points"] > 0) & (lots["expires"] <= as_of + 30)]
+    lot_code, lot_expires, lot_points = _lots(ev, as_of + 30)
     n_ev = len(ev)
-    code = np.concatenate([ev["code"].to_numpy(), lots["code"].to_numpy()])
-    day = np.concatenate([ev["day"].to_numpy(), lots["expires"].to_numpy()])
-    k = np.concatenate([ev["k"].to_numpy(), np.full(len(lots), KIND_ORDER["expiry"])])
-    pts = np.concatenate([ev["points"].to_numpy(), lots["points"].to_numpy()])
-    src = np.concatenate([np.arange(n_ev), np.full(len(lots), -1)])  # -1: an expiry row
+    code = np.concatenate([ev["code"].to_numpy(), lot_code])
+    day = np.concatenate([ev["day"].to_numpy(), lot_expires])
+    k = np.concatenate([ev["k"].to_numpy(), np.full(len(lot_code), KIND_ORDER["expiry"])])
+    pts = np.concatenate([ev["points"].to_numpy(), lot_points])
+    src = np.concatenate([np.arange(n_ev), np.full(len(lot_code), -1)])  # -1: an expiry row
     order = np.lexsort((k, day, code))  # stable: same-day events keep their sheet order
     code, day, k, pts, src = code[order], day[order], k[order], pts[order], src[order]
     is_exp, is_earn, is_red = k == 0, k == 1, k == 2
@@ -400,6 +385,26 @@ def _settle(ev: pd.DataFrame, codes: pd.Index, as_of: int, tiers: TierModel) -> 
         }
     )[~exp_now | (step > 0)]
     return Ledger(listed.reset_index(drop=True), ev[["rule", "source"]], per, over, tiers, codes)
+
+
+def _lots(ev: pd.DataFrame, until: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Points per (customer, day earned) that expire by ``until``: customer, expiry day, points.
+
+    The expiry day is a function of the day earned, so one integer key per lot suffices; lots
+    come out ordered by customer, then day earned.
+    """
+    earn = ev["k"].to_numpy() == KIND_ORDER["earn"]
+    code, lot_day = ev["code"].to_numpy()[earn], ev["lot_day"].to_numpy()[earn]
+    key = code * _LOT_SHIFT + (lot_day + _LOT_OFFSET)
+    uniq, inv = np.unique(key, return_inverse=True)
+    points = np.bincount(inv, weights=ev["points"].to_numpy()[earn], minlength=len(uniq))
+    expires = np.empty(len(uniq), dtype=np.int64)
+    expires[inv] = ev["expires"].to_numpy()[earn]
+    keep = (points > 0) & (expires <= until)
+    return uniq[keep] // _LOT_SHIFT, expires[keep], np.round(points[keep]).astype(np.int64)
+
+
+_LOT_SHIFT, _LOT_OFFSET = np.int64(1) << np.int64(32), np.int64(1) << np.int64(31)
 
 
 def _group_cumsum(values: np.ndarray, code: np.ndarray) -> np.ndarray:

@@ -32,6 +32,14 @@ def months_before(days: np.ndarray, months: int) -> np.ndarray:
     return day_number(pd.Series(shifted))[days - lo]
 
 
+def _query_order(code: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """The order of (customer, day) queries; a calendar shift of the day keeps it."""
+    q = np.asarray(code, dtype=np.int64) * SHIFT + np.asarray(day, dtype=np.int64)
+    if len(q) < 2 or bool((q[1:] >= q[:-1]).all()):
+        return np.arange(len(q))
+    return np.argsort(q, kind="stable")
+
+
 class TierModel:
     """Per-order rolling totals and qualification, ready to answer 'tier at day T'."""
 
@@ -54,13 +62,21 @@ class TierModel:
         self.level = self.qualify(spend, count)
         self.cum_level = {lv: np.concatenate([[0], np.cumsum(self.level >= lv)]) for lv in (1, 2)}
 
-    def rolling(self, code: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def rolling(
+        self, code: np.ndarray, day: np.ndarray, order: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Net spend and orders in the window ending on ``day`` (inclusive), per query."""
-        hi = np.searchsorted(self.keys, code * SHIFT + day, side="right")
-        lo = np.searchsorted(
-            self.keys, code * SHIFT + months_before(day, self.window), side="right"
-        )
+        order = _query_order(code, day) if order is None else order
+        hi = self._search(code * SHIFT + day, order)
+        lo = self._search(code * SHIFT + months_before(day, self.window), order)
         return self.cum_spend[hi] - self.cum_spend[lo], self.cum_orders[hi] - self.cum_orders[lo]
+
+    def _search(self, queries: np.ndarray, order: np.ndarray) -> np.ndarray:
+        """searchsorted with the queries in key order: a million random probes into a million
+        keys miss the cache on every probe, sorted ones walk the keys once."""
+        out = np.empty(len(queries), dtype=np.int64)
+        out[order] = np.searchsorted(self.keys, queries[order], side="right")
+        return out
 
     def qualify(self, spend: np.ndarray, count: np.ndarray) -> np.ndarray:
         level = np.zeros(len(spend), dtype=np.int64)
@@ -73,10 +89,11 @@ class TierModel:
 
     def tier_at(self, code: np.ndarray, day: np.ndarray) -> np.ndarray:
         """Tier on ``day``: qualified now, or at a purchase within the keep period before it."""
-        spend, count = self.rolling(code, day)
+        order = _query_order(code, day)
+        spend, count = self.rolling(code, day, order)
         tier = self.qualify(spend, count)
-        hi = np.searchsorted(self.keys, code * SHIFT + day, side="right")
-        lo = np.searchsorted(self.keys, code * SHIFT + months_before(day, self.keep), side="right")
+        hi = self._search(code * SHIFT + day, order)
+        lo = self._search(code * SHIFT + months_before(day, self.keep), order)
         for lv in (1, 2):
             held = (self.cum_level[lv][hi] - self.cum_level[lv][lo]) > 0
             tier = np.where(held & (tier < lv), lv, tier)
