@@ -1,7 +1,7 @@
 """One measured job in its own process: prints {"job", "seconds", "peak_mb"} as JSON.
 
 Jobs: read (the fast reader alone, every sheet xlcrm reads), validate, update (xlcrm end to
-end), naive (pandas.read_excel + openpyxl load/save writing the same columns).
+end), rerun (update again on a book updated once, the owner's usual case), naive (pandas.read_excel + openpyxl load/save writing the same columns).
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -70,14 +71,21 @@ def naive(path: Path) -> None:
     wb.save(path)
 
 
-JOBS = {"read": read, "validate": validate, "update": update, "naive": naive}
+JOBS = {"read": read, "validate": validate, "update": update, "rerun": update, "naive": naive}
+# jobs timed on a book xlcrm has already updated once: the owner's every run after the first
+PREPARED = {"rerun": update}
 
 
 def main() -> None:
     job, src = sys.argv[1], Path(sys.argv[2])
+    if job == "prepare":  # in a process of its own, so the timed job's peak memory is its own
+        update(src)
+        return
     with tempfile.TemporaryDirectory(dir=src.parent) as tmp:
         path = Path(tmp) / src.name
         shutil.copy(src, path)
+        if job in PREPARED:
+            subprocess.run([sys.executable, __file__, "prepare", str(path)], check=True)
         t = time.perf_counter()
         JOBS[job](path)
         seconds = time.perf_counter() - t

@@ -380,3 +380,24 @@ def test_owned_sheets_speak_the_books_language_and_are_not_doubled_when_it_chang
     assert wb.sheetnames == before
     assert wb["待联系"]["A2"].value == "Priority" and wb["积分明细"]["A2"].value == "Date"
     assert wb["Due"]["A1"].value == "the owner's own list"
+
+
+def test_owner_column_between_output_columns_keeps_the_fast_path(book):
+    sheets = basic_sheets()
+    head = sheets["Customers"][0]
+    head += ["First purchase", "My note", "Last purchase", "Orders"]
+    for row, note in zip(sheets["Customers"][1:], ["n1", None, "n3"], strict=True):
+        row += [None, note, None, None]
+    path = book(sheets)
+    for run in (1, 2):  # fresh cells, then cells an earlier run wrote
+        r = xlcrm.update(path, as_of=AS_OF, stamp=STAMP)
+        assert r.written, r.fatal
+        assert (r.write.fast_rows, r.write.careful_rows) == (3, 1), run  # 1 = the header row
+        ws = openpyxl.load_workbook(path)["Customers"]
+        assert [ws.cell(i, 7).value for i in (1, 2, 3, 4)] == ["My note", "n1", None, "n3"]
+        assert [ws.cell(i, 6).value for i in (2, 3, 4)] == [
+            dt.datetime(2024, 1, 5),
+            dt.datetime(2024, 3, 5),
+            dt.datetime(2024, 3, 6),
+        ]
+        assert [ws.cell(i, 9).value for i in (2, 3, 4)] == [2, 1, 1]  # orders, after the note

@@ -82,8 +82,15 @@ class _Sheet:
         self.c_any = b"<" + p + b"c"
         self.ref_open = b"<" + p + b'c r="'
         cols = sorted(self.ours)
-        self.contiguous = cols == list(range(cols[0], cols[-1] + 1)) if cols else False
-        self.lo, self.hi = (cols[0], cols[-1]) if cols else (0, 0)
+        self.hi = cols[-1] if cols else 0
+        # runs of adjacent output columns: an owner's column may sit between two of them
+        self.runs: list[tuple[int, int, list[bytes]]] = []
+        for c in cols:
+            ref = b"<" + p + b'c r="' + col_letter(c).encode()
+            if self.runs and self.runs[-1][1] == c - 1:
+                self.runs[-1] = (self.runs[-1][0], c, [*self.runs[-1][2], ref])
+            else:
+                self.runs.append((c, c, [ref]))
         head = xml[: _SHEETDATA.search(xml).start()]
         col_styles = column_styles(head)
         self.rows = plans[0].values.index.tolist() if plans else []
@@ -95,12 +102,15 @@ class _Sheet:
             rendered[c.col] = cells(cell_payloads(c.values, c.kind, date1904, ps), c.col, style, ps)
         self._rendered = rendered
         self._cells: dict[int, dict[int, str]] | None = None
-        if self.contiguous:
-            columns = [rendered[c] for c in sorted(rendered)]
-            self.blocks = {
-                r: "".join(t).encode()
-                for r, t in zip(self.rows, zip(*columns, strict=True), strict=True)
-            }
+        self.blocks: list[dict[int, bytes]] = []
+        for lo, hi, _ in self.runs:
+            columns = [rendered[c] for c in range(lo, hi + 1)]
+            self.blocks.append(
+                {
+                    r: "".join(t).encode()
+                    for r, t in zip(self.rows, zip(*columns, strict=True), strict=True)
+                }
+            )
         report.cells_written = sum(sum(1 for x in v if x) for v in rendered.values())
 
     def cells(self) -> dict[int, dict[int, str]]:
@@ -132,7 +142,7 @@ class _Sheet:
         return out
 
     def row(self, m: _Row, row_no: int) -> bytes:
-        if row_no != self.header_row and self.contiguous:
+        if row_no != self.header_row and self.runs:
             fast = self._fast(m, row_no)
             if fast is not None:
                 self.report.fast_rows += 1
@@ -141,21 +151,48 @@ class _Sheet:
         return self._careful(m, row_no)
 
     def _fast(self, m: _Row, row_no: int) -> bytes | None:
+        """Replace each run's cells with its pre-rendered block, found by byte searches.
+
+        None (the careful path) when the row cannot be proven simple: a cell without a
+        reference, a formula among the output cells, anything unexpected.
+        """
         attrs, body = m.group(1), m.group(2) or b""
         if body.count(self.c_any) != body.count(self.ref_open):
-            return None  # a cell without a reference (positions implicit), or rich text: careful
-
+            return None  # a cell without a reference (positions implicit): careful
         row = str(row_no).encode() + b'"'
-        start = -1
-        tail_ref = body.rfind(self.ref_open)
-        if tail_ref != -1:  # cells ascend: if the last one is left of ours, none of ours exist
-            r = _R_ATTR.match(body, tail_ref + len(self.ref_open) - 3)
-            if not r or not r.group(1):
+        out: list[bytes] = []
+        pos = 0
+        for (lo, hi, refs), blocks in zip(self.runs, self.blocks, strict=True):
+            span = self._run_span(body, row, pos, lo, hi, refs)
+            if span is None:
                 return None
-            if col_index(r.group(1).decode()) >= self.lo:
-                start = next((i for i in (body.find(x + row) for x in self.refs) if i != -1), -1)
+            start, end = span
+            out += [body[pos:start], blocks.get(row_no, b"")]
+            pos = end
+        out.append(body[pos:])
+        return (
+            b"<"
+            + self.p
+            + b"row"
+            + _grow_spans(attrs, self.hi)
+            + b">"
+            + b"".join(out)
+            + b"</"
+            + self.p
+            + b"row>"
+        )
+
+    def _run_span(
+        self, body: bytes, row: bytes, pos: int, lo: int, hi: int, refs: list[bytes]
+    ) -> tuple[int, int] | None:
+        """Where a run's cells are in the row (from ``pos``), or where they would go."""
+        start = -1
+        for r in refs:
+            start = body.find(r + row, pos)
+            if start != -1:
+                break
         if start != -1:
-            last = next(i for i in (body.find(r + row) for r in reversed(self.refs)) if i != -1)
+            last = next(i for i in (body.find(r + row, start) for r in reversed(refs)) if i != -1)
             cell = self.cell_rx.match(body, last)
             if cell is None:
                 return None
@@ -165,36 +202,28 @@ class _Sheet:
                 or body.find(self.f_space, start, end) != -1
             ):
                 return None  # a formula in an output cell: the careful path counts or refuses
-        else:
-            last = body.rfind(self.ref_open)
-            if last != -1:
-                r = _R_ATTR.match(body, last + len(self.ref_open) - 3)
-                if not r or not r.group(1) or col_index(r.group(1).decode()) > self.hi:
+            return start, end
+        # none of the run's cells exist: they go before the first cell right of the run
+        q = pos
+        while True:
+            i = body.find(self.ref_open, q)
+            if i == -1:
+                tail = body[q:].lstrip()
+                if tail and not tail.startswith(b"<" + self.p + b"extLst"):
                     return None
-                cell = self.cell_rx.match(body, last)
-                if cell is None:
-                    return None
-                start = end = cell.end()
-            else:
-                start = end = 0 if not body.strip() else len(body)
-            tail = body[start:]
-            if tail.strip() and not tail.lstrip().startswith(b"<" + self.p + b"extLst"):
+                return q, q
+            r = _R_ATTR.match(body, i + len(self.ref_open) - 3)
+            if not r or not r.group(1):
                 return None
-        block = self.blocks.get(row_no, b"")
-        new_attrs = _grow_spans(attrs, self.hi)
-        return (
-            b"<"
-            + self.p
-            + b"row"
-            + new_attrs
-            + b">"
-            + body[:start]
-            + block
-            + body[end:]
-            + b"</"
-            + self.p
-            + b"row>"
-        )
+            col = col_index(r.group(1).decode())
+            if col > hi:
+                return i, i
+            if col >= lo:
+                return None  # our column, but not found by its reference: careful
+            cell = self.cell_rx.match(body, i)
+            if cell is None:
+                return None
+            q = cell.end()
 
     def _careful(self, m: _Row, row_no: int) -> bytes:
         p = self.p

@@ -52,6 +52,8 @@ class WriteReport:
     new_columns: list[str] = field(default_factory=list)
     cells_written: int = 0
     formulas_overwritten: int = 0
+    fast_rows: int = 0  # customer rows patched by byte search
+    careful_rows: int = 0  # rows that needed a cell-by-cell pass (and the header row)
     changed_members: list[str] = field(default_factory=list)
     added_members: list[str] = field(default_factory=list)
     removed_members: list[str] = field(default_factory=list)
@@ -111,6 +113,7 @@ def _write(
     changed[info.part] = chunks
     report.cells_written = patch.cells_written
     report.formulas_overwritten = patch.formulas_overwritten
+    report.fast_rows, report.careful_rows = patch.fast_rows, patch.careful_rows
     if new_cols:
         table = _table_to_extend(info, min(c for c, _ in new_cols))
         if table is not None:
