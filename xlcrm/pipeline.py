@@ -224,7 +224,10 @@ def problems_sheet(problems: list[Problem], result: UpdateResult, lang: str = "e
     ]
     for p in problems:
         cell = f"{p.column or ''}{p.row or ''}"
-        rows.append([p.severity, p.sheet, cell, p.header or "", p.value or "", p.message])
+        severity = (
+            {"error": "错误", "warning": "警告"}.get(p.severity, p.severity) if zh else p.severity
+        )
+        rows.append([severity, p.sheet, cell, p.header or "", p.value or "", p.message])
     name, aliases = owned_name("problems", lang)
     return OwnedSheet(name, rows, [10, 14, 8, 18, 24, 90], aliases=aliases)
 
