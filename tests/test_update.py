@@ -401,3 +401,17 @@ def test_owner_column_between_output_columns_keeps_the_fast_path(book):
             dt.datetime(2024, 3, 6),
         ]
         assert [ws.cell(i, 9).value for i in (2, 3, 4)] == [2, 1, 1]  # orders, after the note
+
+
+def test_problems_sheet_of_a_chinese_book(tmp_path):
+    path = tmp_path / "zh.xlsx"
+    xlcrm.init_workbook(path, lang="zh", demo=20, seed=4)
+    wb = openpyxl.load_workbook(path)
+    wb["销售"].cell(3, 7).value = "十二"  # an amount typed in words
+    wb.save(path)
+    r = xlcrm.update(path, keep_going=True, stamp=STAMP)
+    assert r.written and r.rows_left_out == 1
+    ws = openpyxl.load_workbook(path)["问题"]
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
+    assert rows[0] == ["级别", "工作表", "单元格", "列", "值", "处理方法"]
+    assert rows[1][:5] == ["错误", "销售", "G3", "金额", "十二"]
