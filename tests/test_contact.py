@@ -181,3 +181,39 @@ def test_due_command_lists_without_writing(tmp_path):
     assert [g[2] for g in got] == ["a", "b"] and r.written
     assert got[0][0] == 1 and got[0][1] == dt.datetime(2024, 7, 2)  # priority, due date
     assert [g[0] for g in got] == [rec["contact_priority"] for rec in rows]
+
+
+def test_due_table_lines_up_chinese_text(tmp_path):
+    path = tmp_path / "zh.xlsx"
+    xlcrm.init_workbook(path, lang="zh", demo=40, seed=2)
+    res = CliRunner().invoke(main, ["due", str(path), "--days", "30"])
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()[:-1]  # the last line is the count
+    assert len(lines) > 3 and lines[0].startswith("优先级")
+    from xlcrm.cli import _width
+
+    # the channel column starts at the same terminal column on every line, though the names
+    # before it are Chinese characters two columns wide
+    channel_col = _width(lines[0][: lines[0].index("渠道")])
+    starts = set()
+    for line in lines:
+        i = next(i for i in range(len(line)) if _width(line[:i]) >= channel_col)
+        starts.add(_width(line[:i]))
+        assert line[i - 2 : i] == "  "  # two spaces of padding before the column
+    assert starts == {channel_col}
+
+
+def test_due_piped_into_head_stops_quietly(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "big.xlsx"
+    xlcrm.init_workbook(path, demo=1500, seed=3)
+    pipe = subprocess.run(
+        ["bash", "-c", f'"{sys.executable}" -m xlcrm due "{path}" --days 3650 | head -1'],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert pipe.stdout.startswith("Priority")
+    assert "Error" not in pipe.stderr and "unexpected" not in pipe.stderr, pipe.stderr

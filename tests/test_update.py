@@ -415,3 +415,10 @@ def test_problems_sheet_of_a_chinese_book(tmp_path):
     rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
     assert rows[0] == ["级别", "工作表", "单元格", "列", "值", "处理方法"]
     assert rows[1][:5] == ["错误", "销售", "G3", "金额", "十二"]
+
+
+def test_update_prints_the_notes_once(book):
+    path = book()
+    res = CliRunner().invoke(main, ["update", str(path), "--as-of", "2024-06-30"])
+    assert res.exit_code == 0, res.output
+    assert res.output.count("No Contacts sheet: no entries.") == 1

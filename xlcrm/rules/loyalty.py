@@ -206,9 +206,10 @@ def problems(book: Book) -> list[Problem]:
 
 def ledger_columns(book: Book) -> list[tuple[str, pd.Series]]:
     """The Points sheet body by column: date, customer, rule, source, points, balance."""
-    ev = ledger(book).events
+    led = ledger(book)
+    ev = led.events
     lang = book.settings["language"]
-    ids = ledger(book).codes.to_numpy()
+    ids = led.codes.to_numpy()
     rules = {k: say(k, lang) for k in ev["rule"].unique()}
     return [
         ("date", as_date(ev["day"])),

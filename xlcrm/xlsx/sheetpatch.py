@@ -77,7 +77,6 @@ class _Sheet:
         pe = re.escape(p)
         self.cell_rx = re.compile(rb"<" + pe + rb"c\b([^>]*?)(?:/>|>(.*?)</" + pe + rb"c>)", re.S)
         self.ours = {c.col for c in plans}
-        self.refs = [b"<" + p + b'c r="' + col_letter(c).encode() for c in sorted(self.ours)]
         self.f_open, self.f_space = b"<" + p + b"f>", b"<" + p + b"f "
         self.c_any = b"<" + p + b"c"
         self.ref_open = b"<" + p + b'c r="'
