@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..book import Book
+from ..keys import align
 from .base import OutputColumn
 from .labels import say
 
@@ -287,9 +288,7 @@ def compute(book: Book, so_far: pd.DataFrame) -> pd.DataFrame:
 
 
 def _per_id(values: pd.Series, ids: pd.Series) -> pd.Series:
-    out = values.reindex(ids.to_numpy())
-    out.index = ids.index
-    return out
+    return align(values, ids)
 
 
 def _birthday_due(birthday: pd.Series, book: Book, lead: int) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..book import Book
+from ..keys import align
 
 
 def sales_in_scope(book: Book) -> pd.DataFrame:
@@ -57,10 +58,7 @@ def _profit(sales: pd.DataFrame) -> pd.Series:
 
 def per_customer(book: Book, values: pd.Series) -> pd.Series:
     """A Series keyed by customer ID, laid out in the Customers sheet's row order."""
-    ids = book.frame("customers")["customer_id"]
-    out = values.reindex(ids.to_numpy())
-    out.index = ids.index
-    return out
+    return align(values, book.frame("customers")["customer_id"])
 
 
 def _cached(book: Book, key: str, build):

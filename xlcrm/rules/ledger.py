@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..book import Book
+from ..keys import align, positions
 from .facts import orders as order_table
 from .facts import sales_in_scope
 from .tiers import DAY0, TierModel, day_number, months_before
@@ -136,7 +137,7 @@ def _purchase_events(
 ) -> pd.DataFrame:
     if orders.empty:
         return _empty_events()
-    code = codes.get_indexer(orders["customer_id"])
+    code = positions(codes, orders["customer_id"])
     keep = code >= 0
     orders, code = orders[keep], code[keep]
     day = day_number(orders["date"])
@@ -174,7 +175,7 @@ def _purchase_events(
 def _bonus_events(book: Book, codes: pd.Index, orders: pd.DataFrame, s: dict) -> list:
     customers = book.frame("customers")
     ids = customers["customer_id"]
-    code = codes.get_indexer(ids)
+    code = positions(codes, ids)
     valid = code >= 0
     out = []
     first_buy = (
@@ -197,9 +198,7 @@ def _bonus_events(book: Book, codes: pd.Index, orders: pd.DataFrame, s: dict) ->
                 np.full(int(m.sum()), int(s["signup_bonus"])),
             )
         )
-    member_since = joined.fillna(
-        pd.Series(first_buy.reindex(ids.to_numpy()).to_numpy(), index=ids.index)
-    )
+    member_since = joined.fillna(align(first_buy, ids))
     if s["birthday_bonus"] and "birthday" in customers:
         out.append(_birthdays(customers["birthday"], member_since, code, valid, book, s))
     if "referred_by" in customers and (s["referral_bonus"] or s["referral_welcome_bonus"]):
@@ -240,15 +239,15 @@ def _referrals(customers, codes: pd.Index, first_buy: pd.Series, s: dict) -> lis
     ids = customers["customer_id"]
     m = ref.notna() & ids.notna() & (ref != ids)
     new_ids, referrer = ids[m], ref[m]
-    when = first_buy.reindex(new_ids.to_numpy())
-    ok = when.notna().to_numpy() & (codes.get_indexer(referrer) >= 0)
+    when = align(first_buy, new_ids)
+    ok = when.notna().to_numpy() & (positions(codes, referrer) >= 0)
     new_ids, referrer, when = new_ids[ok], referrer[ok], when[ok]
     d = day_number(when)
     out = []
     if s["referral_bonus"]:
         out.append(
             _frame(
-                codes.get_indexer(referrer),
+                positions(codes, referrer),
                 d,
                 d,
                 "earn",
@@ -260,7 +259,7 @@ def _referrals(customers, codes: pd.Index, first_buy: pd.Series, s: dict) -> lis
     if s["referral_welcome_bonus"]:
         out.append(
             _frame(
-                codes.get_indexer(new_ids),
+                positions(codes, new_ids),
                 d,
                 d,
                 "earn",
@@ -277,7 +276,7 @@ def _feedback(book: Book, codes: pd.Index, s: dict) -> pd.DataFrame:
     if not s["feedback_bonus"] or contacts.empty or "kind" not in contacts:
         return _empty_events()
     f = contacts[contacts["kind"].isin(["feedback", "survey"]) & contacts["date"].notna()]
-    f = f.assign(_code=codes.get_indexer(f["customer_id"]), _row=f.index)
+    f = f.assign(_code=positions(codes, f["customer_id"]), _row=f.index)
     f = f[f["_code"] >= 0].sort_values(["_code", "date", "_row"], kind="stable")
     month = f["date"].dt.to_period("M")
     nth = f.groupby([f["_code"], month]).cumcount()
@@ -299,7 +298,7 @@ def _redemption_events(book: Book, codes: pd.Index) -> pd.DataFrame:
     if r.empty:
         return _empty_events()
     r = r[r["date"].notna() & r["points"].notna()]
-    code = codes.get_indexer(r["customer_id"])
+    code = positions(codes, r["customer_id"])
     r, code = r[code >= 0], code[code >= 0]
     d = day_number(r["date"])
     reward = (

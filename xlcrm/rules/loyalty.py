@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..book import Book
+from ..keys import positions
 from ..problems import ERROR, Problem
 from .base import OutputColumn
 from .labels import say, tier_name, translate
@@ -110,7 +111,7 @@ def compute(book: Book, so_far: pd.DataFrame) -> pd.DataFrame:
     s = book.settings
     led = ledger(book)
     ids = book.frame("customers")["customer_id"]
-    code = led.codes.get_indexer(ids)
+    code = positions(led.codes, ids)
     known = code >= 0
     out = pd.DataFrame(index=so_far.index)
     per = led.per_customer.reindex(np.where(known, code, -1))

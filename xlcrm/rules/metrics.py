@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..book import Book
+from ..keys import align
 from .base import OutputColumn
 from .facts import orders as order_table
 from .facts import sales_in_scope
@@ -86,7 +87,7 @@ def compute(book: Book, so_far: pd.DataFrame) -> pd.DataFrame:
                 "revenue": sales.groupby("customer_id")["amount"].sum().round(2),
             }
         )
-    out = per.reindex(ids.to_numpy())
+    out = align(per, ids)
     out.index = customers.index
     out["orders"] = out["orders"].fillna(0).astype("int64")
     out["revenue"] = out["revenue"].astype("float64").fillna(0.0)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..keys import positions
+
 DAY0 = pd.Timestamp("1970-01-01")
 SHIFT = np.int64(1) << np.int64(32)
 
@@ -50,7 +52,7 @@ class TierModel:
             (float(s["silver_spend"]), int(s["silver_orders"])),
             (float(s["gold_spend"]), int(s["gold_orders"])),
         ]
-        code = codes.get_indexer(orders["customer_id"])
+        code = positions(codes, orders["customer_id"])
         day = day_number(orders["date"])
         order = np.lexsort((day, code))
         self.code, self.day = code[order], day[order]

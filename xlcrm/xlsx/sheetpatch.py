@@ -185,44 +185,63 @@ class _Sheet:
         self, body: bytes, row: bytes, pos: int, lo: int, hi: int, refs: list[bytes]
     ) -> tuple[int, int] | None:
         """Where a run's cells are in the row (from ``pos``), or where they would go."""
-        start = -1
-        for r in refs:
-            start = body.find(r + row, pos)
-            if start != -1:
-                break
-        if start != -1:
-            last = next(i for i in (body.find(r + row, start) for r in reversed(refs)) if i != -1)
-            cell = self.cell_rx.match(body, last)
-            if cell is None:
+        start = body.find(refs[0] + row, pos)
+        if start == -1:
+            found = self._seek(body, pos, lo, hi)
+            if found is None:
                 return None
-            end = cell.end()
-            if (
-                body.find(self.f_open, start, end) != -1
-                or body.find(self.f_space, start, end) != -1
-            ):
-                return None  # a formula in an output cell: the careful path counts or refuses
-            return start, end
-        # none of the run's cells exist: they go before the first cell right of the run
+            start, inside = found
+            if not inside:
+                return start, start
+        last = next((i for i in (body.find(r + row, start) for r in reversed(refs)) if i != -1), -1)
+        cell = self.cell_rx.match(body, last) if last != -1 else None
+        if cell is None:
+            return None
+        end = cell.end()
+        if body.find(self.f_open, start, end) != -1 or body.find(self.f_space, start, end) != -1:
+            return None  # a formula in an output cell: the careful path counts or refuses
+        return start, end
+
+    def _seek(self, body: bytes, pos: int, lo: int, hi: int) -> tuple[int, bool] | None:
+        """The first cell at or right of column ``lo`` from ``pos``: (where, inside the run).
+
+        A row's last cell sitting left of the run (a first update: the output cells do not
+        exist yet) is settled by one search from the end.
+        """
+        last = body.rfind(self.ref_open, pos)
+        if last == -1:
+            return (pos, False) if self._tail_ok(body, pos) else None
+        col = self._col_at(body, last)
+        if col is None:
+            return None
+        if col < lo:
+            cell = self.cell_rx.match(body, last)
+            if cell is None or not self._tail_ok(body, cell.end()):
+                return None
+            return cell.end(), False
         q = pos
         while True:
             i = body.find(self.ref_open, q)
             if i == -1:
-                tail = body[q:].lstrip()
-                if tail and not tail.startswith(b"<" + self.p + b"extLst"):
-                    return None
-                return q, q
-            r = _R_ATTR.match(body, i + len(self.ref_open) - 3)
-            if not r or not r.group(1):
+                return (q, False) if self._tail_ok(body, q) else None
+            col = self._col_at(body, i)
+            if col is None:
                 return None
-            col = col_index(r.group(1).decode())
-            if col > hi:
-                return i, i
             if col >= lo:
-                return None  # our column, but not found by its reference: careful
+                return i, col <= hi
             cell = self.cell_rx.match(body, i)
             if cell is None:
                 return None
             q = cell.end()
+
+    def _col_at(self, body: bytes, i: int) -> int | None:
+        r = _R_ATTR.match(body, i + len(self.ref_open) - 3)
+        return col_index(r.group(1).decode()) if r and r.group(1) else None
+
+    def _tail_ok(self, body: bytes, q: int) -> bool:
+        """Nothing but whitespace (or the row's extLst) after the last cell."""
+        tail = body[q:].lstrip()
+        return not tail or tail.startswith(b"<" + self.p + b"extLst")
 
     def _careful(self, m: _Row, row_no: int) -> bytes:
         p = self.p

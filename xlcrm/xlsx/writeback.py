@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tempfile
 import zipfile
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from ..rules.base import OutputColumn
 from ..schema import normalize_label
 from . import workbookparts as wp
 from .cellref import MAX_COLS, col_letter, split_range
+from .deflate import DeflatedPart, deflate
 from .head import head_rows
 from .package import Package, SheetInfo, open_package, read_member
 from .sharedstrings import SharedStrings
@@ -29,7 +30,7 @@ from .sheetpatch import ColumnPlan, PatchReport, patch_sheet
 from .sheetwrite import OWNED_MARK, sheet_xml
 from .styles import Styles
 from .tablepatch import add_columns, unique_names
-from .zipcopy import copy_raw, write_member
+from .zipcopy import copy_raw, write_deflated, write_member
 
 SHEET_PART_LIMIT = 2 * 1024 * 1024 * 1024
 
@@ -73,10 +74,10 @@ def write_back(
 ) -> WriteReport:
     # the patched Customers part goes to a scratch file, not a list: at 100,000 customers it
     # is 150 MB that would otherwise sit in memory beside the part as read
-    with open_package(src) as pkg, tempfile.TemporaryFile() as spool:
+    with open_package(src) as pkg, ExitStack() as parts:
         return _write(
             pkg,
-            spool,
+            parts,
             dst,
             customers_sheet,
             header_row,
@@ -90,7 +91,7 @@ def write_back(
 
 def _write(
     pkg: Package,
-    spool,
+    parts: ExitStack,
     dst: Path,
     customers_sheet: str,
     header_row: int,
@@ -103,8 +104,9 @@ def _write(
     zf = pkg.zf
     report = WriteReport()
     info = pkg.sheet(customers_sheet)
-    sst = SharedStrings(zf, pkg.shared_strings_part)
-    header = head_rows(zf, info.part, sst, max_rows=1, from_row=header_row).get(header_row, {})
+    with SharedStrings(zf, pkg.shared_strings_part) as sst:
+        heads = head_rows(zf, info.part, sst, max_rows=1, from_row=header_row)
+    header = heads.get(header_row, {})
     if not header:
         raise BookError("The Customers header row could not be read back.")
     changed: dict[str, bytes | object] = {}
@@ -122,10 +124,11 @@ def _write(
         info, header, header_end, columns, outputs, styles, lang, report
     )
     patch = PatchReport()
-    for chunk in patch_sheet(xml, plans, header_row, styles, patch, pkg.date1904):
-        spool.write(chunk)
+    # deflated on a worker thread while the rows are patched; spooled, not held in memory
+    changed[info.part] = parts.enter_context(
+        deflate(patch_sheet(xml, plans, header_row, styles, patch, pkg.date1904))
+    )
     del xml
-    changed[info.part] = _SpooledPart(spool)
     report.cells_written = patch.cells_written
     report.formulas_overwritten = patch.formulas_overwritten
     report.fast_rows, report.careful_rows = patch.fast_rows, patch.careful_rows
@@ -136,7 +139,7 @@ def _write(
             if names != [n for _, n in new_cols]:
                 raise BookError("Internal: table column names changed after planning.")
             changed[table.part] = add_columns(read_member(zf, table.part), names)
-    added, removed = _owned_sheets(pkg, owned, remove_owned, changed, styles)
+    added, removed = _owned_sheets(pkg, owned, remove_owned, changed, styles, parts)
     if styles.changed:
         changed[pkg.styles_part] = styles.xml
     if patch.formulas_overwritten:
@@ -216,6 +219,7 @@ def _owned_sheets(
     remove: tuple[tuple[str, ...], ...],
     changed: dict,
     styles: Styles,
+    parts: ExitStack,
 ) -> tuple[list[str], list[str]]:
     zf = pkg.zf
     added: list[str] = []
@@ -223,15 +227,17 @@ def _owned_sheets(
     for sheet in owned:
         date_style = styles.style_for("date") if sheet.has_dates else None
         head_style = styles.style_for("text", header=True)
-        body = list(
-            sheet_xml(
-                sheet.rows,
-                sheet.widths,
-                sheet.header_row,
-                head_style,
-                date_style,
-                pkg.date1904,
-                sheet.columns,
+        body = parts.enter_context(
+            deflate(
+                sheet_xml(
+                    sheet.rows,
+                    sheet.widths,
+                    sheet.header_row,
+                    head_style,
+                    date_style,
+                    pkg.date1904,
+                    sheet.columns,
+                )
             )
         )
         existing = _find_owned(pkg, sheet.name, sheet.aliases)
@@ -257,7 +263,7 @@ def _owned_sheets(
         existing = _find_owned(pkg, names[0], names[1:])
         if existing is not None:
             header = [["xlcrm: no problems found on the last update."]]
-            changed[existing.part] = list(sheet_xml(header, [60], 1))
+            changed[existing.part] = parts.enter_context(deflate(sheet_xml(header, [60], 1)))
     return added, removed
 
 
@@ -282,8 +288,8 @@ def _find_owned(pkg: Package, name: str, aliases: tuple[str, ...]) -> SheetInfo 
 
 
 def _is_owned(pkg: Package, info: SheetInfo) -> bool:
-    sst = SharedStrings(pkg.zf, pkg.shared_strings_part)
-    first = head_rows(pkg.zf, info.part, sst, max_rows=1)
+    with SharedStrings(pkg.zf, pkg.shared_strings_part) as sst:
+        first = head_rows(pkg.zf, info.part, sst, max_rows=1)
     cells = next(iter(first.values()), {}) if first else {}
     return bool(cells) and str(cells.get(1, "")).startswith(OWNED_MARK)
 
@@ -326,24 +332,18 @@ def _write_zip(
                 continue
             if info.filename in changed:
                 data = changed[info.filename]
-                big = not isinstance(data, bytes | bytearray)
-                write_member(out, info.filename, data, like=info, level=1 if big else 6)
+                if isinstance(data, DeflatedPart):
+                    write_deflated(out, info.filename, data, like=info)
+                else:
+                    write_member(out, info.filename, data, like=info)
             else:
                 copy_raw(out, src, info)
         for name in added:
-            write_member(out, name, changed[name], level=6)
-
-
-class _SpooledPart:
-    """A written part read back in blocks, for a streamed zip member."""
-
-    def __init__(self, f) -> None:
-        self.f = f
-
-    def __iter__(self):
-        self.f.seek(0)
-        while block := self.f.read(1 << 20):
-            yield block
+            data = changed[name]
+            if isinstance(data, DeflatedPart):
+                write_deflated(out, name, data)
+            else:
+                write_member(out, name, data)
 
 
 def stamp_now() -> dt.datetime:

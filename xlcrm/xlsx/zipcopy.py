@@ -12,6 +12,8 @@ import struct
 import zipfile
 from collections.abc import Iterable
 
+from .deflate import DeflatedPart
+
 _LOCAL = struct.Struct("<4s2B4HL2L2H")  # zipfile's local file header layout
 _DATA_DESCRIPTOR = 0x08
 CHUNK = 1024 * 1024
@@ -96,3 +98,24 @@ def member_bytes(src: zipfile.ZipFile, name: str) -> bytes:
 
 def copy_file(a: str, b: str) -> None:
     shutil.copyfile(a, b)
+
+
+def write_deflated(
+    dst: zipfile.ZipFile, name: str, part: DeflatedPart, like: zipfile.ZipInfo | None = None
+) -> None:
+    """Add a member whose deflate stream was made beforehand (see deflate.py), as it is."""
+    info = zipfile.ZipInfo(name, like.date_time if like else (1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    if like is not None:
+        info.external_attr = like.external_attr
+        info.create_system = like.create_system
+    info.CRC, info.file_size, info.compress_size = part.crc, part.file_size, part.compress_size
+    out = dst.fp
+    info.header_offset = out.tell()
+    zip64 = info.file_size > zipfile.ZIP64_LIMIT or info.compress_size > zipfile.ZIP64_LIMIT
+    out.write(info.FileHeader(zip64))
+    for block in part.blocks(CHUNK):
+        out.write(block)
+    dst.filelist.append(info)
+    dst.NameToInfo[info.filename] = info
+    dst.start_dir = out.tell()
