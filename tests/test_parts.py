@@ -1,0 +1,152 @@
+"""The writer's building blocks on their own: shared strings inflated part way, deflated
+members made on a worker thread, and customer-ID lookups through Arrow."""
+
+from __future__ import annotations
+
+import threading
+import zipfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from xlcrm.keys import align, positions
+from xlcrm.problems import BookError
+from xlcrm.xlsx.deflate import DeflatedPart, deflate
+from xlcrm.xlsx.sharedstrings import SharedStrings
+from xlcrm.xlsx.zipcopy import write_deflated
+
+TEXTS = [
+    "Customer ID",
+    "",
+    "a & b < c",
+    "客户编号",
+    "x" * 3000,
+    " lead space",
+    "rich",
+    "last",
+]
+
+
+def _sst(prefix: str = "") -> bytes:
+    p = f"{prefix}:" if prefix else ""
+    ns = f' xmlns:{prefix}="s"' if prefix else ' xmlns="s"'
+    items = []
+    for i, t in enumerate(TEXTS):
+        esc = t.replace("&", "&amp;").replace("<", "&lt;")
+        if t == "rich":  # two runs and a phonetic run that is not part of the text
+            items.append(
+                f"<{p}si><{p}r><{p}t>ri</{p}t></{p}r><{p}r><{p}t>ch</{p}t></{p}r>"
+                f"<{p}rPh><{p}t>zz</{p}t></{p}rPh></{p}si>"
+            )
+        elif i % 2:
+            items.append(f'<{p}si ><{p}t xml:space="preserve">{esc}</{p}t></{p}si>')
+        else:
+            items.append(f"<{p}si><{p}t>{esc}</{p}t></{p}si>")
+    return f'<?xml version="1.0"?><{p}sst{ns}>{"".join(items)}</{p}sst>'.encode()
+
+
+@pytest.mark.parametrize("prefix", ["", "x"])
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 7, 64, 1 << 20])
+def test_shared_strings_read_part_way_match_a_whole_read(tmp_path: Path, prefix, chunk):
+    """Every chunk size cuts tags at a different place; each entry must come out the same."""
+    path = tmp_path / "s.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/sharedStrings.xml", _sst(prefix))
+    with zipfile.ZipFile(path) as z:
+        with SharedStrings(z, "xl/sharedStrings.xml", chunk=chunk) as sst:
+            assert sst.get(0) == "Customer ID"
+            assert [sst.get(i) for i in range(len(TEXTS))] == [
+                "Customer ID",
+                "",
+                "a & b < c",
+                "客户编号",
+                "x" * 3000,
+                " lead space",
+                "rich",
+                "last",
+            ]
+            assert len(sst) == len(TEXTS)
+        with (
+            SharedStrings(z, "xl/sharedStrings.xml", chunk=chunk) as sst,
+            pytest.raises(BookError, match="shared string 8"),
+        ):
+            sst.get(8)
+
+
+def test_shared_strings_stop_inflating_once_the_entry_is_found(tmp_path: Path):
+    big = "".join(f"<si><t>s{i}</t></si>" for i in range(200_000))
+    path = tmp_path / "s.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/sharedStrings.xml", f"<sst>{big}</sst>")
+    with zipfile.ZipFile(path) as z, SharedStrings(z, "xl/sharedStrings.xml", chunk=4096) as sst:
+        assert sst.get(3) == "s3"
+        assert len(sst._data) < 10_000  # a few chunks of a 3.6 MB part
+        assert sst.get(199_999) == "s199999"
+        assert len(sst) == 200_000
+
+
+def _chunks(n: int, seed: int) -> list[bytes]:
+    rng = np.random.default_rng(seed)
+    return [
+        rng.integers(0, 6, int(rng.integers(0, 50_000))).astype(np.uint8).tobytes()
+        for _ in range(n)
+    ]
+
+
+@pytest.mark.parametrize("n", [0, 1, 25])
+def test_a_deflated_part_is_a_valid_zip_member(tmp_path: Path, n):
+    chunks = _chunks(n, n)
+    data = b"".join(chunks)
+    path = tmp_path / "p.zip"
+    with deflate(iter(chunks)) as part, zipfile.ZipFile(path, "w") as z:
+        assert (part.crc, part.file_size) == (zlib.crc32(data), len(data))
+        z.writestr("before.txt", b"before")
+        write_deflated(z, "xl/worksheets/sheet1.xml", part)
+        z.writestr("after.txt", b"after")
+    with zipfile.ZipFile(path) as z:
+        assert z.testzip() is None  # every member's CRC checked
+        assert z.read("xl/worksheets/sheet1.xml") == data
+        assert z.read("after.txt") == b"after"
+        assert z.getinfo("xl/worksheets/sheet1.xml").compress_type == zipfile.ZIP_DEFLATED
+
+
+def test_a_producer_that_fails_leaves_no_thread_or_file_behind():
+    def rows():
+        yield b"<row/>" * 1000
+        raise ValueError("refused half way")
+
+    with pytest.raises(ValueError, match="half way"):
+        deflate(rows())
+    assert not [t for t in threading.enumerate() if t.name == "xlcrm-deflate"]
+    part = DeflatedPart()
+    part.write(b"<row/>" * 1000)
+    part.close()  # the producer stopped without finish(): the worker still ends
+    assert part.file.closed and not part._thread.is_alive()
+
+
+IDS = st.lists(st.one_of(st.none(), st.sampled_from(["1001", "C-1", "", "客户", "1001.0", "x"])))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    keys=st.lists(st.sampled_from(["1001", "C-1", "", "客户", "x", "9"]), unique=True), values=IDS
+)
+def test_positions_and_align_answer_as_pandas_does(keys, values):
+    for dtype in ("string[pyarrow]", "string[python]", object):
+        k = pd.Index(pd.array(keys, dtype="string[pyarrow]"))
+        v = pd.Series(pd.array(values, dtype=dtype if dtype is not object else "string[pyarrow]"))
+        if dtype is object:
+            v = v.astype(object)
+        want = pd.Index(keys, dtype=object).get_indexer(pd.Index(v.astype(object)))
+        want = np.where(pd.isna(v.to_numpy()), -1, want)
+        assert positions(k, v).tolist() == want.tolist()
+        vals = pd.Series(np.arange(len(keys), dtype=np.int64) * 10, index=k)
+        got = align(vals, v)
+        expected = vals.reindex(v.to_numpy())
+        expected.index = v.index
+        pd.testing.assert_series_equal(got, expected, check_index_type=False)
