@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +38,7 @@ EXCEL_ERRORS = {
     "Value": "#VALUE!",
     "GettingData": "#GETTING_DATA",
 }
+PARALLEL_READ_BYTES = 8 * 1024 * 1024  # sheet XML size above which a second thread pays
 READ_DTYPE = {"date": "datetime", "number": "float", "money": "float", "integer": "float"}
 
 
@@ -81,7 +83,11 @@ class RawBook:
     problems: list[Problem] = field(default_factory=list)
 
 
-def read_book(path: str | Path, kinds: tuple[str, ...] = SHEET_KEYS) -> RawBook:
+def read_book(
+    path: str | Path,
+    kinds: tuple[str, ...] = SHEET_KEYS,
+    parallel_from: int = PARALLEL_READ_BYTES,
+) -> RawBook:
     """Read every xlcrm sheet of the file. Raises BookError when the file cannot be used at all."""
     path = Path(path)
     with open_package(path) as pkg:
@@ -110,21 +116,37 @@ def read_book(path: str | Path, kinds: tuple[str, ...] = SHEET_KEYS) -> RawBook:
                         "sheet_missing",
                     )
                 )
-        sst = SharedStrings(pkg.zf, pkg.shared_strings_part)
-        try:
+        with SharedStrings(pkg.zf, pkg.shared_strings_part) as sst:
             heads = {
                 k: _find_header(pkg, sst, info, sheet_spec(k))
                 for k, info in located.items()
                 if k in kinds
             }
-        finally:
-            sst.close()
+        size = {k: pkg.zf.getinfo(located[k].part).file_size for k in heads}
+    # the largest sheet (Sales, as a rule) is read on a second thread with a reader of its
+    # own while this one reads the rest: the fast reader works without the interpreter lock
+    big = max(size, key=size.get) if len(size) > 1 else None
+    if big is None or size[big] < parallel_from:
+        reader = _open(path)
+        sheets = {k: _read_sheet(reader, located[k], sheet_spec(k), *heads[k]) for k in heads}
+        return RawBook(path, sheets, pkg.date1904, problems)
+    with ThreadPoolExecutor(1, thread_name_prefix="xlcrm-read") as pool:
+        later = pool.submit(
+            lambda: _read_sheet(_open(path), located[big], sheet_spec(big), *heads[big])
+        )
+        reader = _open(path)
+        sheets = {
+            k: _read_sheet(reader, located[k], sheet_spec(k), *heads[k]) for k in heads if k != big
+        }
+        sheets[big] = later.result()
+    return RawBook(path, {k: sheets[k] for k in heads}, pkg.date1904, problems)
+
+
+def _open(path: Path):
     try:
-        reader = fastexcel.read_excel(str(path))
+        return fastexcel.read_excel(str(path))
     except Exception as exc:  # the fast reader's own refusal: still a plain message
         raise BookError(f"{path.name} could not be read: {exc}") from exc
-    sheets = {k: _read_sheet(reader, located[k], sheet_spec(k), *heads[k]) for k in heads}
-    return RawBook(path, sheets, pkg.date1904, problems)
 
 
 def locate_sheets(pkg: Package) -> dict[str, SheetInfo]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -29,11 +31,14 @@ def _numbers(num: pd.Series) -> pd.Series:
     return pd.Series(text, index=num.index, dtype="object")
 
 
-def cell_payloads(values: pd.Series, kind: str, date1904: bool, p: str = "") -> pd.Series:
-    """What follows a cell's r and s attributes, up to its closing tag; '' for a blank cell.
+def payload_table(
+    values: pd.Series, kind: str, date1904: bool, p: str = ""
+) -> tuple[np.ndarray, list[str]]:
+    """Each distinct value's payload (what follows a cell's r and s attributes, up to its
+    closing tag) and every row's code into that table; -1 for a blank cell.
 
-    Each distinct value is rendered once and spread by its code: output columns repeat a few
-    values (scores, classes, tiers) over many rows.
+    Each distinct value is rendered once: output columns repeat a few values (scores,
+    classes, tiers) over many rows.
     """
     if kind in ("date", "datetime", "money", "integer", "number"):
         num = (
@@ -43,35 +48,57 @@ def cell_payloads(values: pd.Series, kind: str, date1904: bool, p: str = "") -> 
         )
         codes, uniq = pd.factorize(num.to_numpy(dtype="float64"), use_na_sentinel=True)
         text = _numbers(pd.Series(uniq)).tolist()
-        rendered = [f"><{p}v>{t}</{p}v>" if t else "" for t in text]
+        table = [f"><{p}v>{t}</{p}v>" if t else "" for t in text]
     elif kind == "boolean":
         b = values.astype("boolean")
         codes = np.where(b.isna().to_numpy(), -1, b.fillna(False).to_numpy().astype(np.int64))
-        rendered = [f' t="b"><{p}v>0</{p}v>', f' t="b"><{p}v>1</{p}v>']
+        table = [f' t="b"><{p}v>0</{p}v>', f' t="b"><{p}v>1</{p}v>']
     else:
         text = values.astype("string").fillna("")
         codes, uniq = pd.factorize(text.to_numpy(dtype=object), use_na_sentinel=True)
-        rendered = []
+        table = []
         for u in uniq.tolist():
             u = u[:CELL_LIMIT]
             space = ' xml:space="preserve"' if u != u.strip() else ""
-            rendered.append(
+            table.append(
                 f' t="inlineStr"><{p}is><{p}t{space}>{xml_escape_text(u)}</{p}t></{p}is>'
                 if u
                 else ""
             )
-    table = np.array([*rendered, ""], dtype=object)  # code -1 (blank) takes the last entry
-    return pd.Series(table[codes], index=values.index, dtype="object")
+    return np.asarray(codes, dtype=np.int64), table
 
 
-def cells(payloads: pd.Series, col: int, style: int | None, p: str = "") -> list[str]:
-    """Whole cell elements for one column in row order; '' where the cell is blank."""
-    ref = f'<{p}c r="{col_letter(col)}'
-    s = f' s="{style}"' if style else ""
-    end = f"</{p}c>"
-    empty = f'"{s}/>' if s else None
-    rows = payloads.index.tolist()
-    return [
-        f'{ref}{r}"{s}{pl}{end}' if pl else (f"{ref}{r}{empty}" if empty else "")
-        for r, pl in zip(rows, payloads.tolist(), strict=True)
-    ]
+class Column:
+    """One output column ready to render: its cells are joined from shared pieces (the
+    column's opening, the row number, one tail per distinct value), so no per-cell string is
+    built unless a single cell is asked for."""
+
+    def __init__(
+        self, col: int, style: int | None, codes: np.ndarray, table: list[str], p: str = ""
+    ) -> None:
+        s = f' s="{style}"' if style else ""
+        end = f"</{p}c>"
+        blank = f'"{s}/>' if s else ""  # a styled blank keeps its style; else no cell at all
+        tails = np.array([f'"{s}{t}{end}' if t else blank for t in table] + [blank], dtype=object)
+        self.col = col
+        self.head = f'<{p}c r="{col_letter(col)}'
+        self.tails = tails[codes]
+        self.present = self.tails != ""
+
+    def cell(self, i: int, row: int) -> str:
+        return f"{self.head}{row}{self.tails[i]}" if self.present[i] else ""
+
+
+def row_cells(columns: Sequence[Column], rows: Sequence[int], chunk: int = 8192) -> Iterator[str]:
+    """Each row's cells of ``columns`` (in that order) joined into one string, row by row."""
+    nums = np.array([str(r) for r in rows], dtype=object)
+    n, k = len(nums), len(columns)
+    for a in range(0, n, chunk):
+        b = min(a + chunk, n)
+        pieces = np.full((b - a, 3 * k), "", dtype=object)
+        for j, c in enumerate(columns):
+            present = c.present[a:b]
+            pieces[present, 3 * j] = c.head
+            pieces[present, 3 * j + 1] = nums[a:b][present]
+            pieces[:, 3 * j + 2] = c.tails[a:b]
+        yield from map("".join, pieces.tolist())

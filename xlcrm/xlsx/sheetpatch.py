@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..problems import BookError
 from .cellref import col_index, col_letter, split_range
-from .cellrender import cell_payloads, cells
+from .cellrender import Column, payload_table, row_cells
 from .styles import Styles
 from .text import xml_escape_text
 
@@ -94,31 +94,27 @@ class _Sheet:
         col_styles = column_styles(head)
         self.rows = plans[0].values.index.tolist() if plans else []
         existing = self._existing_styles(xml, min(self.rows)) if self.rows else {}
-        rendered: dict[int, list[str]] = {}
+        self._columns: dict[int, Column] = {}
         for c in plans:
             style = _pick_style(c.kind, existing.get(c.col), col_styles.get(c.col), styles)
             report.styles[c.col] = style
-            rendered[c.col] = cells(cell_payloads(c.values, c.kind, date1904, ps), c.col, style, ps)
-        self._rendered = rendered
-        self._cells: dict[int, dict[int, str]] | None = None
+            codes, table = payload_table(c.values, c.kind, date1904, ps)
+            self._columns[c.col] = Column(c.col, style, codes, table, ps)
+        self._pos: dict[int, int] | None = None
         self.blocks: list[dict[int, bytes]] = []
         for lo, hi, _ in self.runs:
-            columns = [rendered[c] for c in range(lo, hi + 1)]
+            run = [self._columns[c] for c in range(lo, hi + 1)]
             self.blocks.append(
-                {
-                    r: "".join(t).encode()
-                    for r, t in zip(self.rows, zip(*columns, strict=True), strict=True)
-                }
+                {r: t.encode() for r, t in zip(self.rows, row_cells(run, self.rows), strict=True)}
             )
-        report.cells_written = sum(sum(1 for x in v if x) for v in rendered.values())
+        report.cells_written = sum(int(c.present.sum()) for c in self._columns.values())
 
-    def cells(self) -> dict[int, dict[int, str]]:
-        """Rendered cells by column and row, built only when a row needs the careful path."""
-        if self._cells is None:
-            self._cells = {
-                col: dict(zip(self.rows, v, strict=True)) for col, v in self._rendered.items()
-            }
-        return self._cells
+    def cell(self, col: int, row: int) -> str | None:
+        """One rendered cell for the careful path; None when ``row`` is not a customer's."""
+        if self._pos is None:
+            self._pos = {r: i for i, r in enumerate(self.rows)}
+        i = self._pos.get(row)
+        return None if i is None else self._columns[col].cell(i, row)
 
     def _existing_styles(self, xml: bytes, row: int) -> dict[int, int]:
         m = re.search(
@@ -294,7 +290,7 @@ class _Sheet:
                     )
                 )
                 continue
-            rendered = self.cells()[plan.col].get(row_no)
+            rendered = self.cell(plan.col, row_no)
             if rendered is None:  # not a customer row: leave the cell as it is
                 if old:
                     new.append((plan.col, _with_ref(old, plan.col, row_no, p)))

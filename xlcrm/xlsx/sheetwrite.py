@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..problems import BookError
 from .cellref import MAX_ROWS, col_letter
-from .cellrender import cell_payloads, cells
+from .cellrender import Column, payload_table, row_cells
 from .text import CELL_LIMIT, xml_escape_text
 
 NS = (
@@ -112,8 +112,8 @@ def _body(
     numbers = range(above + 1, above + 1 + n)
     rendered = []
     for c, (kind, values) in enumerate(columns, start=1):
-        v = pd.Series(values.to_numpy(), index=numbers)
         style = date_style if kind in ("date", "datetime") else None
-        rendered.append(cells(cell_payloads(v, kind, date1904), c, style))
-    for r, row_cells in zip(numbers, zip(*rendered, strict=True), strict=True):
-        yield f'<row r="{r}">{"".join(row_cells)}</row>'
+        codes, table = payload_table(pd.Series(values.to_numpy()), kind, date1904)
+        rendered.append(Column(c, style, codes, table))
+    for r, inner in zip(numbers, row_cells(rendered, numbers), strict=True):
+        yield f'<row r="{r}">{inner}</row>'
