@@ -20,12 +20,25 @@ from .facts import sales_in_scope
 from .tiers import DAY0, TierModel, day_number, months_before
 
 KIND_ORDER = {"expiry": 0, "earn": 1, "redeem": 2}  # within a day: expire, earn, then redeem
+# the rule of each event as a small number; its name is looked up only for the Points sheet
+RULES = (
+    "expiry",
+    "purchase",
+    "refund",
+    "signup",
+    "birthday",
+    "referral",
+    "referral_welcome",
+    "feedback",
+    "redemption",
+)
+RULE_CODE = {r: np.int8(i) for i, r in enumerate(RULES)}
 
 
 @dataclass
 class Ledger:
     listed: pd.DataFrame  # code, day, src (row of texts, -1 = expiry), points, balance
-    texts: pd.DataFrame  # rule and source of each earn/redeem event
+    texts: pd.DataFrame  # rule code and (with the Points sheet on) source of each event
     per_customer: pd.DataFrame  # earned, redeemed, expired, balance, expiring, expiring_on
     over_redeemed: pd.DataFrame  # redemption rows larger than the balance on their date
     tiers: TierModel
@@ -38,8 +51,9 @@ class Ledger:
         has = src >= 0
         rule = np.full(len(src), "expiry", dtype=object)
         source = np.full(len(src), "", dtype=object)
-        rule[has] = self.texts["rule"].to_numpy()[src[has]]
-        source[has] = self.texts["source"].to_numpy()[src[has]]
+        rule[has] = np.array(RULES, dtype=object)[self.texts["rule"].to_numpy()[src[has]]]
+        if "source" in self.texts:
+            source[has] = self.texts["source"].to_numpy()[src[has]]
         return self.listed.assign(rule=rule, source=source)
 
 
@@ -73,6 +87,8 @@ def _build(book: Book) -> Ledger:
         *_bonus_events(book, codes, orders, s),
         _redemption_events(book, codes),
     ]
+    if not s.get("points_sheet"):  # sources are only ever listed on the Points sheet
+        parts = [p.drop(columns="source", errors="ignore") for p in parts]
     ev = (
         pd.concat([p for p in parts if len(p)], ignore_index=True)
         if any(len(p) for p in parts)
@@ -82,7 +98,7 @@ def _build(book: Book) -> Ledger:
     day, k = ev["day"].to_numpy(), ev["k"].to_numpy()
     expires = np.where(k == KIND_ORDER["earn"], _expiry_day(ev["lot_day"].to_numpy(), months), 0)
     # a refund after its lot expired has nothing left to take back
-    late = (ev["rule"].to_numpy() == "refund") & (day >= expires)
+    late = (ev["rule"].to_numpy() == RULE_CODE["refund"]) & (day >= expires)
     keep = (day <= as_of) & ~late
     if not keep.all():  # one filter: the string columns are copied once, not per condition
         ev, expires = ev[keep], expires[keep]
@@ -99,7 +115,7 @@ def _empty_events() -> pd.DataFrame:
             "day": pd.Series(dtype=np.int64),
             "lot_day": pd.Series(dtype=np.int64),
             "k": pd.Series(dtype=np.int64),
-            "rule": pd.Series(dtype=object),
+            "rule": pd.Series(dtype=np.int8),
             "source": pd.Series(dtype=object),
             "points": pd.Series(dtype=np.int64),
         }
@@ -115,8 +131,9 @@ def _order_points_base(book: Book) -> pd.DataFrame:
 
 
 def _frame(code, day, lot_day, kind, rule, source, points, rows=None) -> pd.DataFrame:
+    """Events of one rule; ``source`` None leaves the source column out."""
     n = len(code)
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "row": np.full(n, -1, dtype=np.int64)
             if rows is None
@@ -125,11 +142,13 @@ def _frame(code, day, lot_day, kind, rule, source, points, rows=None) -> pd.Data
             "day": np.asarray(day, dtype=np.int64),
             "lot_day": np.asarray(lot_day, dtype=np.int64),
             "k": np.full(n, KIND_ORDER[kind], dtype=np.int64),
-            "rule": np.full(n, rule, dtype=object),
-            "source": list(source),
+            "rule": np.full(n, RULE_CODE[rule], dtype=np.int8),
             "points": np.asarray(points, dtype=np.int64),
         }
     )
+    if source is not None:
+        frame.insert(len(frame.columns) - 1, "source", list(source))
+    return frame
 
 
 def _purchase_events(
@@ -153,9 +172,7 @@ def _purchase_events(
     net = _points(np.maximum(orders["amount"].to_numpy(), 0) * rate, rounding)
     # the order IDs are only listed on the Points sheet; without it, skip a million strings
     source = (
-        orders["order_id"].astype("string").fillna("").tolist()
-        if s.get("points_sheet")
-        else [""] * len(orders)
+        orders["order_id"].astype("string").fillna("").tolist() if s.get("points_sheet") else None
     )
     buys = _frame(code, day, day, "earn", "purchase", source, earned)
     refunded = (net < earned) & orders["refund_date"].notna().to_numpy()
@@ -166,7 +183,7 @@ def _purchase_events(
         day[refunded],
         "earn",
         "refund",
-        [src for src, r in zip(source, refunded, strict=True) if r],
+        None if source is None else [src for src, r in zip(source, refunded, strict=True) if r],
         net[refunded] - earned[refunded],
     )
     return pd.concat([buys[buys["points"] != 0], back], ignore_index=True)
@@ -383,7 +400,8 @@ def _settle(ev: pd.DataFrame, codes: pd.Index, as_of: int, tiers: TierModel) -> 
             "balance": balance[now],
         }
     )[~exp_now | (step > 0)]
-    return Ledger(listed.reset_index(drop=True), ev[["rule", "source"]], per, over, tiers, codes)
+    texts = ev[[c for c in ("rule", "source") if c in ev]]
+    return Ledger(listed.reset_index(drop=True), texts, per, over, tiers, codes)
 
 
 def _lots(ev: pd.DataFrame, until: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
