@@ -97,6 +97,22 @@ def test_duplicates_unknowns_referrals(book):
     assert "row 3" in dup.message
 
 
+def test_an_order_id_used_for_two_customers_flags_the_later_lines(book):
+    sheets = basic_sheets()
+    sheets["Sales"] += [
+        [dt.date(2024, 3, 7), "O1", "C1", "Cake", 5.0],  # O1 again, same customer: fine
+        [dt.date(2024, 3, 8), "O1", "C2", "Cake", 5.0],  # O1 for C2: row 7
+        [dt.date(2024, 3, 9), "O3", 1003, "Tea", 5.0],  # O3 belongs to C2: row 8
+        [dt.date(2024, 3, 9), "O3", "C2", "Tea", 5.0],  # C2's own O3 again: fine
+    ]
+    c = codes(problems(book(sheets)))
+    clash = sorted(x for x in c if x[1] == "order_two_customers")
+    assert clash == [
+        ("error", "order_two_customers", "Sales", "B", 7),
+        ("error", "order_two_customers", "Sales", "B", 8),
+    ]
+
+
 def test_future_dates_and_blank_rows(book):
     sheets = basic_sheets()
     sheets["Sales"].insert(3, [None] * 5)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from .book import Book, Sheet
+from .keys import positions
 from .problems import ERROR, WARNING, Problem
 
 
@@ -91,12 +91,8 @@ def _duplicate_ids(sheet: Sheet, ids: pd.Series) -> list[Problem]:
 
 
 def isin(values: pd.Series, known) -> pd.Series:
-    """values.isin(known), hashed in Arrow: pandas' own isin loops in Python on Arrow strings."""
-    found = pc.is_in(
-        pa.array(values.astype("string").to_numpy(na_value=None), type=pa.string()),
-        value_set=pa.array(list(known), type=pa.string()),
-    )
-    return pd.Series(found.to_numpy(zero_copy_only=False), index=values.index).fillna(False)
+    """values.isin(known), hashed in Arrow when both are Arrow strings (see keys.py)."""
+    return pd.Series(positions(pd.Index(known), values) >= 0, index=values.index)
 
 
 def _unknown(sheet: Sheet, key: str, known, message: str) -> list[Problem]:
@@ -132,12 +128,16 @@ def _order_owners(sales: Sheet | None) -> list[Problem]:
     if sales is None or not (sales.has("order_id") and sales.has("customer_id")):
         return []
     f = sales.frame[["order_id", "customer_id"]].dropna()
-    owners = f.groupby("order_id", sort=False)["customer_id"].nunique()
-    shared = owners[owners > 1].index
-    if len(shared) == 0:
+    # in codes: an order is shared when it has more than one distinct (order, customer) pair
+    order, _ = pd.factorize(f["order_id"])
+    cust, _ = pd.factorize(f["customer_id"])
+    width = np.int64(cust.max() + 1) if len(cust) else np.int64(1)
+    pairs = np.unique(order.astype(np.int64) * width + cust)
+    shared = np.bincount(pairs // width, minlength=order.max() + 1 if len(order) else 0) > 1
+    if not shared.any():
         return []
-    first = f.drop_duplicates("order_id").set_index("order_id")["customer_id"]
-    clash = f["order_id"].isin(shared) & (f["customer_id"] != f["order_id"].map(first))
+    _, first_row = np.unique(order, return_index=True)
+    clash = pd.Series(shared[order] & (cust != cust[first_row][order]), index=f.index)
     return _rows(
         sales,
         "order_id",

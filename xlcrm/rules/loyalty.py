@@ -107,6 +107,11 @@ OUTPUTS = (
 )
 
 
+def prepare(book: Book) -> None:
+    """The ledger needs no other family's columns: built ahead, on a worker thread."""
+    ledger(book)
+
+
 def compute(book: Book, so_far: pd.DataFrame) -> pd.DataFrame:
     s = book.settings
     led = ledger(book)
