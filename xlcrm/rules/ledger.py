@@ -87,39 +87,40 @@ def _build(book: Book) -> Ledger:
         *_bonus_events(book, codes, orders, s),
         _redemption_events(book, codes),
     ]
-    if not s.get("points_sheet"):  # sources are only ever listed on the Points sheet
-        parts = [p.drop(columns="source", errors="ignore") for p in parts]
-    ev = (
-        pd.concat([p for p in parts if len(p)], ignore_index=True)
-        if any(len(p) for p in parts)
-        else _empty_events()
-    )
+    ev = Events.concat(parts, texts=bool(s.get("points_sheet")))
     months = int(s["points_expiry_months"])
-    day, k = ev["day"].to_numpy(), ev["k"].to_numpy()
-    expires = np.where(k == KIND_ORDER["earn"], _expiry_day(ev["lot_day"].to_numpy(), months), 0)
+    day, k = ev["day"], ev["k"]
+    expires = np.where(k == KIND_ORDER["earn"], _expiry_day(ev["lot_day"], months), 0)
     # a refund after its lot expired has nothing left to take back
-    late = (ev["rule"].to_numpy() == RULE_CODE["refund"]) & (day >= expires)
+    late = (ev["rule"] == RULE_CODE["refund"]) & (day >= expires)
     keep = (day <= as_of) & ~late
-    if not keep.all():  # one filter: the string columns are copied once, not per condition
-        ev, expires = ev[keep], expires[keep]
-    ev = ev.reset_index(drop=True)
     ev["expires"] = expires
+    if not keep.all():
+        ev = ev.where(keep)
     return _settle(ev, codes, as_of, tiers)
 
 
-def _empty_events() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "row": pd.Series(dtype=np.int64),
-            "code": pd.Series(dtype=np.int64),
-            "day": pd.Series(dtype=np.int64),
-            "lot_day": pd.Series(dtype=np.int64),
-            "k": pd.Series(dtype=np.int64),
-            "rule": pd.Series(dtype=np.int8),
-            "source": pd.Series(dtype=object),
-            "points": pd.Series(dtype=np.int64),
-        }
-    )
+class Events(dict):
+    """Ledger events as columns of numpy arrays: a DataFrame's bookkeeping would cost more
+    than the arithmetic at a million events. ``source`` (text) is present only when the
+    Points sheet will list it."""
+
+    NUMBERS = ("row", "code", "day", "lot_day", "k", "rule", "points")
+
+    def __len__(self) -> int:
+        return len(self["code"])
+
+    def where(self, mask: np.ndarray) -> Events:
+        return Events({name: col[mask] for name, col in self.items()})
+
+    @classmethod
+    def concat(cls, parts: list[Events], texts: bool) -> Events:
+        names = [*cls.NUMBERS, "source"] if texts else list(cls.NUMBERS)
+        return cls({n: np.concatenate([p[n] for p in parts]) for n in names})
+
+
+def _empty_events() -> Events:
+    return _frame([], [], [], "earn", "purchase", [], [])
 
 
 def _order_points_base(book: Book) -> pd.DataFrame:
@@ -130,30 +131,24 @@ def _order_points_base(book: Book) -> pd.DataFrame:
     return order_table(book)[cols]
 
 
-def _frame(code, day, lot_day, kind, rule, source, points, rows=None) -> pd.DataFrame:
-    """Events of one rule; ``source`` None leaves the source column out."""
+def _frame(code, day, lot_day, kind, rule, source, points, rows=None) -> Events:
+    """Events of one rule; ``source`` None (no Points sheet) lists blanks."""
     n = len(code)
-    frame = pd.DataFrame(
-        {
-            "row": np.full(n, -1, dtype=np.int64)
-            if rows is None
-            else np.asarray(rows, dtype=np.int64),
-            "code": np.asarray(code, dtype=np.int64),
-            "day": np.asarray(day, dtype=np.int64),
-            "lot_day": np.asarray(lot_day, dtype=np.int64),
-            "k": np.full(n, KIND_ORDER[kind], dtype=np.int64),
-            "rule": np.full(n, RULE_CODE[rule], dtype=np.int8),
-            "points": np.asarray(points, dtype=np.int64),
-        }
+    text = np.empty(n, dtype=object)
+    text[:] = "" if source is None else list(source)
+    return Events(
+        row=np.full(n, -1, dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64),
+        code=np.asarray(code, dtype=np.int64),
+        day=np.asarray(day, dtype=np.int64),
+        lot_day=np.asarray(lot_day, dtype=np.int64),
+        k=np.full(n, KIND_ORDER[kind], dtype=np.int64),
+        rule=np.full(n, RULE_CODE[rule], dtype=np.int8),
+        points=np.asarray(points, dtype=np.int64),
+        source=text,
     )
-    if source is not None:
-        frame.insert(len(frame.columns) - 1, "source", list(source))
-    return frame
 
 
-def _purchase_events(
-    orders: pd.DataFrame, codes: pd.Index, tiers: TierModel, s: dict
-) -> pd.DataFrame:
+def _purchase_events(orders: pd.DataFrame, codes: pd.Index, tiers: TierModel, s: dict) -> Events:
     if orders.empty:
         return _empty_events()
     code = positions(codes, orders["customer_id"])
@@ -186,7 +181,7 @@ def _purchase_events(
         None if source is None else [src for src, r in zip(source, refunded, strict=True) if r],
         net[refunded] - earned[refunded],
     )
-    return pd.concat([buys[buys["points"] != 0], back], ignore_index=True)
+    return Events.concat([buys.where(buys["points"] != 0), back], texts=source is not None)
 
 
 def _bonus_events(book: Book, codes: pd.Index, orders: pd.DataFrame, s: dict) -> list:
@@ -224,7 +219,7 @@ def _bonus_events(book: Book, codes: pd.Index, orders: pd.DataFrame, s: dict) ->
     return out
 
 
-def _birthdays(birthday, member_since, code, valid, book: Book, s: dict) -> pd.DataFrame:
+def _birthdays(birthday, member_since, code, valid, book: Book, s: dict) -> Events:
     m = valid & birthday.notna().to_numpy() & member_since.notna().to_numpy()
     if not m.any():
         return _empty_events()
@@ -288,7 +283,7 @@ def _referrals(customers, codes: pd.Index, first_buy: pd.Series, s: dict) -> lis
     return out
 
 
-def _feedback(book: Book, codes: pd.Index, s: dict) -> pd.DataFrame:
+def _feedback(book: Book, codes: pd.Index, s: dict) -> Events:
     contacts = book.frame("contacts")
     if not s["feedback_bonus"] or contacts.empty or "kind" not in contacts:
         return _empty_events()
@@ -310,7 +305,7 @@ def _feedback(book: Book, codes: pd.Index, s: dict) -> pd.DataFrame:
     )
 
 
-def _redemption_events(book: Book, codes: pd.Index) -> pd.DataFrame:
+def _redemption_events(book: Book, codes: pd.Index) -> Events:
     r = book.frame("redemptions")
     if r.empty:
         return _empty_events()
@@ -337,7 +332,7 @@ def _redemption_events(book: Book, codes: pd.Index) -> pd.DataFrame:
     )
 
 
-def _settle(ev: pd.DataFrame, codes: pd.Index, as_of: int, tiers: TierModel) -> Ledger:
+def _settle(ev: Events, codes: pd.Index, as_of: int, tiers: TierModel) -> Ledger:
     """Expiry, running balances, per-customer totals and over-redemptions, all vectorised.
 
     Only numbers are sorted and summed; the text columns (rule, source) of the events are
@@ -345,10 +340,10 @@ def _settle(ev: pd.DataFrame, codes: pd.Index, as_of: int, tiers: TierModel) -> 
     """
     lot_code, lot_expires, lot_points = _lots(ev, as_of + 30)
     n_ev = len(ev)
-    code = np.concatenate([ev["code"].to_numpy(), lot_code])
-    day = np.concatenate([ev["day"].to_numpy(), lot_expires])
-    k = np.concatenate([ev["k"].to_numpy(), np.full(len(lot_code), KIND_ORDER["expiry"])])
-    pts = np.concatenate([ev["points"].to_numpy(), lot_points])
+    code = np.concatenate([ev["code"], lot_code])
+    day = np.concatenate([ev["day"], lot_expires])
+    k = np.concatenate([ev["k"], np.full(len(lot_code), KIND_ORDER["expiry"])])
+    pts = np.concatenate([ev["points"], lot_points])
     src = np.concatenate([np.arange(n_ev), np.full(len(lot_code), -1)])  # -1: an expiry row
     order = np.lexsort((k, day, code))  # stable: same-day events keep their sheet order
     code, day, k, pts, src = code[order], day[order], k[order], pts[order], src[order]
@@ -362,7 +357,7 @@ def _settle(ev: pd.DataFrame, codes: pd.Index, as_of: int, tiers: TierModel) -> 
     # redemptions larger than what was there just before them
     available = balance - np.where(is_red, pts, 0)
     bad = is_red & (available < -pts)
-    rows = ev["row"].to_numpy()
+    rows = ev["row"]
     over = pd.DataFrame({"row": rows[src[bad]], "points": pts[bad], "available": available[bad]})
     now = day <= as_of
     per = pd.DataFrame(index=pd.RangeIndex(len(codes)))
@@ -391,32 +386,34 @@ def _settle(ev: pd.DataFrame, codes: pd.Index, as_of: int, tiers: TierModel) -> 
     first_of_customer = np.concatenate([[True], c_now[1:] != c_now[:-1]])
     step = np.where(first_of_customer, e_now, step)
     exp_now = is_exp[now]
+    shown = np.flatnonzero(now)[~exp_now | (step > 0)]  # filtered once, as arrays
+    points = np.where(exp_now, -step, pts[now])[~exp_now | (step > 0)]
     listed = pd.DataFrame(
         {
-            "code": c_now,
-            "day": day[now],
-            "src": src[now],
-            "points": np.where(exp_now, -step, pts[now]),
-            "balance": balance[now],
+            "code": code[shown],
+            "day": day[shown],
+            "src": src[shown],
+            "points": points,
+            "balance": balance[shown],
         }
-    )[~exp_now | (step > 0)]
-    texts = ev[[c for c in ("rule", "source") if c in ev]]
-    return Ledger(listed.reset_index(drop=True), texts, per, over, tiers, codes)
+    )
+    texts = pd.DataFrame({c: ev[c] for c in ("rule", "source") if c in ev})
+    return Ledger(listed, texts, per, over, tiers, codes)
 
 
-def _lots(ev: pd.DataFrame, until: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _lots(ev: Events, until: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Points per (customer, day earned) that expire by ``until``: customer, expiry day, points.
 
     The expiry day is a function of the day earned, so one integer key per lot suffices; lots
     come out ordered by customer, then day earned.
     """
-    earn = ev["k"].to_numpy() == KIND_ORDER["earn"]
-    code, lot_day = ev["code"].to_numpy()[earn], ev["lot_day"].to_numpy()[earn]
+    earn = ev["k"] == KIND_ORDER["earn"]
+    code, lot_day = ev["code"][earn], ev["lot_day"][earn]
     key = code * _LOT_SHIFT + (lot_day + _LOT_OFFSET)
     uniq, inv = np.unique(key, return_inverse=True)
-    points = np.bincount(inv, weights=ev["points"].to_numpy()[earn], minlength=len(uniq))
+    points = np.bincount(inv, weights=ev["points"][earn], minlength=len(uniq))
     expires = np.empty(len(uniq), dtype=np.int64)
-    expires[inv] = ev["expires"].to_numpy()[earn]
+    expires[inv] = ev["expires"][earn]
     keep = (points > 0) & (expires <= until)
     return uniq[keep] // _LOT_SHIFT, expires[keep], np.round(points[keep]).astype(np.int64)
 
