@@ -431,13 +431,14 @@ def test_the_threaded_read_and_rules_give_what_one_thread_gives(tmp_path):
     from xlcrm.api import init_workbook
     from xlcrm.reader import read_book
     from xlcrm.rules import FAMILIES, compute_all
-    from xlcrm.validate import check_raw
+    from xlcrm.validate import check_raw, check_sheet
 
     path = tmp_path / "demo.xlsx"
     init_workbook(path, demo=300)
-    threaded = read_book(path, parallel_from=0)
+    threaded = read_book(path, parallel_from=0, then=check_sheet)  # checked as they arrive
     single = read_book(path, parallel_from=1 << 60)
-    assert threaded.sheets.keys() == single.sheets.keys()
+    assert list(threaded.sheets) == list(single.sheets)
+    assert set(threaded.done) == set(threaded.sheets) and not single.done
     for kind, sheet in single.sheets.items():
         for key, col in sheet.columns.items():
             pd.testing.assert_series_equal(threaded.sheets[kind].columns[key].values, col.values)

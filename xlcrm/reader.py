@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import fastexcel
 import pandas as pd
@@ -81,14 +83,20 @@ class RawBook:
     sheets: dict[str, RawSheet]
     date1904: bool
     problems: list[Problem] = field(default_factory=list)
+    done: dict[str, Any] = field(default_factory=dict)  # what ``then`` made of each sheet
 
 
 def read_book(
     path: str | Path,
     kinds: tuple[str, ...] = SHEET_KEYS,
     parallel_from: int = PARALLEL_READ_BYTES,
+    then: Callable[[RawSheet], Any] | None = None,
 ) -> RawBook:
-    """Read every xlcrm sheet of the file. Raises BookError when the file cannot be used at all."""
+    """Read every xlcrm sheet of the file. Raises BookError when the file cannot be used at all.
+
+    ``then`` (checking a sheet, say) runs on each sheet as soon as it is read; the small
+    sheets' turn comes while the largest is still being read on the other thread.
+    """
     path = Path(path)
     with open_package(path) as pkg:
         located = locate_sheets(pkg)
@@ -126,20 +134,29 @@ def read_book(
     # the largest sheet (Sales, as a rule) is read on a second thread with a reader of its
     # own while this one reads the rest: the fast reader works without the interpreter lock
     big = max(size, key=size.get) if len(size) > 1 else None
+    book = RawBook(path, {}, pkg.date1904, problems)
+
+    def take(key: str, sheet: RawSheet) -> None:
+        book.sheets[key] = sheet
+        if then is not None:
+            book.done[key] = then(sheet)
+
     if big is None or size[big] < parallel_from:
         reader = _open(path)
-        sheets = {k: _read_sheet(reader, located[k], sheet_spec(k), *heads[k]) for k in heads}
-        return RawBook(path, sheets, pkg.date1904, problems)
+        for k in heads:
+            take(k, _read_sheet(reader, located[k], sheet_spec(k), *heads[k]))
+        return book
     with ThreadPoolExecutor(1, thread_name_prefix="xlcrm-read") as pool:
         later = pool.submit(
             lambda: _read_sheet(_open(path), located[big], sheet_spec(big), *heads[big])
         )
         reader = _open(path)
-        sheets = {
-            k: _read_sheet(reader, located[k], sheet_spec(k), *heads[k]) for k in heads if k != big
-        }
-        sheets[big] = later.result()
-    return RawBook(path, {k: sheets[k] for k in heads}, pkg.date1904, problems)
+        for k in heads:  # the other sheets are read, and ``then`` run on them, meanwhile
+            if k != big:
+                take(k, _read_sheet(reader, located[k], sheet_spec(k), *heads[k]))
+        take(big, later.result())
+    book.sheets = {k: book.sheets[k] for k in heads}
+    return book
 
 
 def _open(path: Path):

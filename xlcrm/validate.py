@@ -15,7 +15,7 @@ from .coerce import coerce_sheet
 from .crosschecks import cap, cross_problems, problem_at
 from .messages import keyword_message
 from .problems import ERROR, NOTE, WARNING, BookError, Problem, sort_key
-from .reader import RawBook, read_book
+from .reader import RawBook, RawSheet, read_book
 from .rules import family_problems
 from .schema import sheet_schema, sheet_spec
 from .schema_check import violations
@@ -62,7 +62,7 @@ def validate(path: str | Path, as_of: dt.date | None = None) -> ValidationResult
     """Check a workbook file. Never raises for a bad file: ``fatal`` says why it is unreadable."""
     path = Path(path)
     try:
-        raw = read_book(path)
+        raw = read_book(path, then=check_sheet)
         book, problems = check_raw(raw, as_of)
     except BookError as exc:
         return ValidationResult(path, fatal=str(exc))
@@ -82,9 +82,8 @@ def check_raw(raw: RawBook, as_of: dt.date | None = None) -> tuple[Book, list[Pr
     problems: list[Problem] = list(raw.problems)
     sheets: dict[str, Sheet] = {}
     for kind, rs in raw.sheets.items():
-        sheet, coerce_problems, unreadable = coerce_sheet(rs)
-        problems += rs.problems + coerce_problems
-        problems += schema_problems(sheet, unreadable)
+        sheet, found = raw.done[kind] if kind in raw.done else check_sheet(rs)
+        problems += found
         sheets[kind] = sheet
     for kind in ("customers", "sales", "contacts", "redemptions"):
         sheets.setdefault(kind, Sheet.empty(kind))
@@ -101,6 +100,12 @@ def check_raw(raw: RawBook, as_of: dt.date | None = None) -> tuple[Book, list[Pr
     problems = cap(sorted(problems, key=sort_key))
     problems.sort(key=lambda p: (order.get(p.severity, 3), *sort_key(p)[1:]))
     return book, problems
+
+
+def check_sheet(rs: RawSheet) -> tuple[Sheet, list[Problem]]:
+    """One sheet typed and checked on its own (the checks across sheets come after)."""
+    sheet, coerce_problems, unreadable = coerce_sheet(rs)
+    return sheet, rs.problems + coerce_problems + schema_problems(sheet, unreadable)
 
 
 def _chinese_headers(sheet: Sheet) -> bool:
