@@ -9,6 +9,7 @@ t, the points expired by t are X(t) = max(0, max over s <= t of E(s) - C(s)).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -37,12 +38,33 @@ RULE_CODE = {r: np.int8(i) for i, r in enumerate(RULES)}
 
 @dataclass
 class Ledger:
-    listed: pd.DataFrame  # code, day, src (row of texts, -1 = expiry), points, balance
+    trail: dict[str, np.ndarray]  # every event, sorted by customer and day, with balances
     texts: pd.DataFrame  # rule code and (with the Points sheet on) source of each event
     per_customer: pd.DataFrame  # earned, redeemed, expired, balance, expiring, expiring_on
     over_redeemed: pd.DataFrame  # redemption rows larger than the balance on their date
     tiers: TierModel
     codes: pd.Index
+
+    @cached_property
+    def listed(self) -> pd.DataFrame:
+        """code, day, src (row of texts, -1 = expiry), points, balance: expiry rows only
+        where points really expired. Only the Points sheet needs it: built when asked."""
+        now = self.trail["now"]
+        t = {name: a[now] for name, a in self.trail.items()}
+        code, expired, is_exp = t["code"], t["expired"], t["is_exp"]
+        step = np.diff(expired, prepend=0)
+        first_of_customer = np.concatenate([[True], code[1:] != code[:-1]])
+        step = np.where(first_of_customer, expired, step)
+        shown = ~is_exp | (step > 0)
+        return pd.DataFrame(
+            {
+                "code": code[shown],
+                "day": t["day"][shown],
+                "src": t["src"][shown],
+                "points": np.where(is_exp, -step, t["points"])[shown],
+                "balance": t["balance"][shown],
+            }
+        )
 
     @property
     def events(self) -> pd.DataFrame:
@@ -380,25 +402,18 @@ def _settle(ev: Events, codes: pd.Index, as_of: int, tiers: TierModel) -> Ledger
         pd.Series(extra[pos]).groupby(sc).max().reindex(per.index).fillna(0).astype(np.int64)
     )
     per["expiring_on"] = pd.Series(sd).groupby(sc).min().reindex(per.index)
-    # the ledger as listed: expiry rows only where points really expired
-    c_now, e_now = code[now], expired[now]
-    step = np.diff(e_now, prepend=0)
-    first_of_customer = np.concatenate([[True], c_now[1:] != c_now[:-1]])
-    step = np.where(first_of_customer, e_now, step)
-    exp_now = is_exp[now]
-    shown = np.flatnonzero(now)[~exp_now | (step > 0)]  # filtered once, as arrays
-    points = np.where(exp_now, -step, pts[now])[~exp_now | (step > 0)]
-    listed = pd.DataFrame(
-        {
-            "code": code[shown],
-            "day": day[shown],
-            "src": src[shown],
-            "points": points,
-            "balance": balance[shown],
-        }
-    )
+    trail = {
+        "code": code,
+        "day": day,
+        "src": src,
+        "points": pts,
+        "balance": balance,
+        "expired": expired,
+        "is_exp": is_exp,
+        "now": now,  # the rest are expiries still to come, within 30 days
+    }
     texts = pd.DataFrame({c: ev[c] for c in ("rule", "source") if c in ev})
-    return Ledger(listed, texts, per, over, tiers, codes)
+    return Ledger(trail, texts, per, over, tiers, codes)
 
 
 def _lots(ev: Events, until: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
