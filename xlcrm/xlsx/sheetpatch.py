@@ -425,6 +425,8 @@ def _pick_style(kind: str, own: int | None, col_style: int | None, styles: Style
 
 
 def _grow_spans(attrs: bytes, max_col: int) -> bytes:
+    if b"spans" not in attrs:
+        return attrs
     m = _SPANS.search(attrs)
     if not m or int(m.group(2)) >= max_col:
         return attrs

@@ -31,8 +31,10 @@ def xml_unescape(text: str) -> str:
 
 def xml_escape_text(text: str) -> str:
     """Text for a <t> element: escaped, illegal characters and literal _xHHHH_ encoded."""
-    text = _XHHHH.sub(lambda m: "_x005F" + m.group(0), text)
-    text = _ILLEGAL.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text)
+    if "_x" in text:
+        text = _XHHHH.sub(lambda m: "_x005F" + m.group(0), text)
+    if _ILLEGAL.search(text):
+        text = _ILLEGAL.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
