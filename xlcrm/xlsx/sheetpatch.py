@@ -80,6 +80,7 @@ class _Sheet:
         self.f_open, self.f_space = b"<" + p + b"f>", b"<" + p + b"f "
         self.c_any = b"<" + p + b"c"
         self.ref_open = b"<" + p + b'c r="'
+        self.formulas, self.all_referenced = True, False  # until survey() says otherwise
         cols = sorted(self.ours)
         self.hi = cols[-1] if cols else 0
         # runs of adjacent output columns: an owner's column may sit between two of them
@@ -108,6 +109,14 @@ class _Sheet:
                 {r: t.encode() for r, t in zip(self.rows, row_cells(run, self.rows), strict=True)}
             )
         report.cells_written = sum(int(c.present.sum()) for c in self._columns.values())
+
+    def survey(self, xml: bytes, start: int, stop: int) -> None:
+        """Facts about the whole sheetData that spare every row the same searches: are there
+        formulas at all, and does every cell carry its reference."""
+        self.formulas = any(xml.find(f, start, stop) != -1 for f in (self.f_open, self.f_space))
+        self.all_referenced = xml.count(self.c_any, start, stop) == xml.count(
+            self.ref_open, start, stop
+        )
 
     def cell(self, col: int, row: int) -> str | None:
         """One rendered cell for the careful path; None when ``row`` is not a customer's."""
@@ -152,7 +161,7 @@ class _Sheet:
         reference, a formula among the output cells, anything unexpected.
         """
         attrs, body = m.group(1), m.group(2) or b""
-        if body.count(self.c_any) != body.count(self.ref_open):
+        if not self.all_referenced and body.count(self.c_any) != body.count(self.ref_open):
             return None  # a cell without a reference (positions implicit): careful
         row = str(row_no).encode() + b'"'
         out: list[bytes] = []
@@ -194,7 +203,9 @@ class _Sheet:
         if cell is None:
             return None
         end = cell.end()
-        if body.find(self.f_open, start, end) != -1 or body.find(self.f_space, start, end) != -1:
+        if self.formulas and (
+            body.find(self.f_open, start, end) != -1 or body.find(self.f_space, start, end) != -1
+        ):
             return None  # a formula in an output cell: the careful path counts or refuses
         return start, end
 
@@ -326,7 +337,12 @@ def patch_sheet(
     plans = sorted(plans, key=lambda c: c.col)
     rows_needed = {header_row, *(plans[0].values.index.tolist() if plans else [])}
     sheet = _Sheet(xml, p, plans, header_row, styles, date1904, report)
-    _refuse_arrays(xml, sheet.ours, rows_needed)
+    close = re.compile(rb"</" + re.escape(p) + rb"sheetData>").search(xml, sd.end())
+    if close is None:
+        raise BookError("The Customers sheet part is cut short; the file is damaged.")
+    sheet.survey(xml, sd.end(), close.start())
+    if sheet.formulas:
+        _refuse_arrays(xml, sheet.ours, rows_needed)
     report.max_col = max(sheet.ours) if sheet.ours else 0
     head = _DIMENSION.sub(
         lambda m: m.group(1) + _grow_dimension(m.group(2), report.max_col) + m.group(3),
@@ -334,9 +350,6 @@ def patch_sheet(
         count=1,
     )
     yield head
-    close = re.compile(rb"</" + re.escape(p) + rb"sheetData>").search(xml, sd.end())
-    if close is None:
-        raise BookError("The Customers sheet part is cut short; the file is damaged.")
     pos, row_no, seen = sd.end(), 0, False
     out: list[bytes] = []
     for m in _rows(xml, p, sd.end(), close.start()):

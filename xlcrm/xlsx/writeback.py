@@ -113,7 +113,8 @@ def _write(
     styles = Styles.parse(read_member(zf, pkg.styles_part) if pkg.styles_part else None)
     xml = read_member(zf, info.part, SHEET_PART_LIMIT)
     header_end = max(header)
-    for ref in _MERGE.findall(xml):  # a merged header cell covers columns with no text of theirs
+    # a merged header cell covers columns with no text of theirs; mergeCells follow sheetData
+    for ref in _MERGE.findall(xml, max(0, xml.rfind(b"sheetData"))):
         try:
             r1, _, r2, c2 = split_range(ref.decode("ascii", "replace"))
         except ValueError:

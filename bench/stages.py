@@ -1,0 +1,81 @@
+"""Where `xlcrm update`'s time goes, stage by stage, on the benchmark book (one process).
+
+    python bench/stages.py                 # the book at Excel's row limit (bench/generate.py)
+    python bench/stages.py --rerun         # on a book xlcrm has already updated once
+
+Stages are run one after another exactly as update runs them (the same calls): read and
+check each sheet as it arrives, the checks across sheets, the rule families, the write-back.
+The fast reader alone is timed in the same process for the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from generate import cached  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--customers", type=int, default=100_000)
+    ap.add_argument("--sales", type=int, default=1_048_575)
+    ap.add_argument("--rerun", action="store_true")
+    a = ap.parse_args()
+    src = cached(a.customers, a.sales)
+
+    import fastexcel
+    import pandas as pd
+
+    import xlcrm
+    from xlcrm.pipeline import UpdateResult, _write
+    from xlcrm.reader import read_book
+    from xlcrm.rules import UPDATED_AT, compute_all
+    from xlcrm.validate import check_raw, check_sheet
+
+    with tempfile.TemporaryDirectory(dir=src.parent) as tmp:
+        path = Path(tmp) / src.name
+        shutil.copy(src, path)
+        if a.rerun:
+            xlcrm.update(path, backup=False)
+        times: dict[str, float] = {}
+
+        t = time.perf_counter()
+        reader = fastexcel.read_excel(str(path))
+        for name in reader.sheet_names:
+            reader.load_sheet(name).to_arrow()
+        times["fast reader alone, every sheet"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        raw = read_book(path, then=check_sheet)
+        times["read, each sheet checked as it arrives"] = time.perf_counter() - t
+        t = time.perf_counter()
+        book, problems = check_raw(raw)
+        times["checks across sheets"] = time.perf_counter() - t
+        t = time.perf_counter()
+        outputs = compute_all(book)
+        outputs[UPDATED_AT.key] = pd.Timestamp.now().floor("s")
+        times["rule families"] = time.perf_counter() - t
+        result = UpdateResult(path, path, problems=problems)
+        t = time.perf_counter()
+        _write(path, Path(tmp) / "out.xlsx", book, outputs, result)
+        times["write-back (patch, owned sheets, zip)"] = time.perf_counter() - t
+
+    print(f"\n{src.name}{' (updated once before)' if a.rerun else ''}\n")
+    print("| stage | seconds |")
+    print("| --- | ---: |")
+    for stage, secs in times.items():
+        print(f"| {stage} | {secs:.2f} |")
+    total = sum(v for k, v in times.items() if not k.startswith("fast reader"))
+    print(f"| **update's stages together** | **{total:.2f}** |")
+
+
+if __name__ == "__main__":
+    main()
