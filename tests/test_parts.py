@@ -60,16 +60,8 @@ def test_shared_strings_read_part_way_match_a_whole_read(tmp_path: Path, prefix,
     with zipfile.ZipFile(path) as z:
         with SharedStrings(z, "xl/sharedStrings.xml", chunk=chunk) as sst:
             assert sst.get(0) == "Customer ID"
-            assert [sst.get(i) for i in range(len(TEXTS))] == [
-                "Customer ID",
-                "",
-                "a & b < c",
-                "客户编号",
-                "x" * 3000,
-                " lead space",
-                "rich",
-                "last",
-            ]
+            # escapes undone, 'rich' joined from its two runs without the phonetic run
+            assert [sst.get(i) for i in range(len(TEXTS))] == TEXTS
             assert len(sst) == len(TEXTS)
         with (
             SharedStrings(z, "xl/sharedStrings.xml", chunk=chunk) as sst,

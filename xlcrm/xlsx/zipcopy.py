@@ -76,11 +76,7 @@ def write_member(
     level: int = 6,
 ) -> None:
     """Add a new or changed member, compressed, keeping the old entry's timestamp if any."""
-    info = zipfile.ZipInfo(name, like.date_time if like else (1980, 1, 1, 0, 0, 0))
-    info.compress_type = zipfile.ZIP_DEFLATED
-    if like is not None:
-        info.external_attr = like.external_attr
-        info.create_system = like.create_system
+    info = _deflated_info(name, like)
     info._compresslevel = level  # type: ignore[attr-defined]
     streamed = not isinstance(data, bytes | bytearray)
     with dst.open(info, "w", force_zip64=streamed) as fh:
@@ -89,6 +85,16 @@ def write_member(
         else:
             for chunk in data:
                 fh.write(chunk)
+
+
+def _deflated_info(name: str, like: zipfile.ZipInfo | None) -> zipfile.ZipInfo:
+    """A deflated entry that keeps the old entry's timestamp and attributes, if any."""
+    info = zipfile.ZipInfo(name, like.date_time if like else (1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    if like is not None:
+        info.external_attr = like.external_attr
+        info.create_system = like.create_system
+    return info
 
 
 def member_bytes(src: zipfile.ZipFile, name: str) -> bytes:
@@ -104,11 +110,7 @@ def write_deflated(
     dst: zipfile.ZipFile, name: str, part: DeflatedPart, like: zipfile.ZipInfo | None = None
 ) -> None:
     """Add a member whose deflate stream was made beforehand (see deflate.py), as it is."""
-    info = zipfile.ZipInfo(name, like.date_time if like else (1980, 1, 1, 0, 0, 0))
-    info.compress_type = zipfile.ZIP_DEFLATED
-    if like is not None:
-        info.external_attr = like.external_attr
-        info.create_system = like.create_system
+    info = _deflated_info(name, like)
     info.CRC, info.file_size, info.compress_size = part.crc, part.file_size, part.compress_size
     out = dst.fp
     info.header_offset = out.tell()
