@@ -154,11 +154,9 @@ def _order_points_base(book: Book) -> pd.DataFrame:
 
 
 def _frame(code, day, lot_day, kind, rule, source, points, rows=None) -> Events:
-    """Events of one rule; ``source`` None (no Points sheet) lists blanks."""
+    """Events of one rule; ``source`` None (no Points sheet) leaves the text column out."""
     n = len(code)
-    text = np.empty(n, dtype=object)
-    text[:] = "" if source is None else list(source)
-    return Events(
+    events = Events(
         row=np.full(n, -1, dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64),
         code=np.asarray(code, dtype=np.int64),
         day=np.asarray(day, dtype=np.int64),
@@ -166,8 +164,11 @@ def _frame(code, day, lot_day, kind, rule, source, points, rows=None) -> Events:
         k=np.full(n, KIND_ORDER[kind], dtype=np.int64),
         rule=np.full(n, RULE_CODE[rule], dtype=np.int8),
         points=np.asarray(points, dtype=np.int64),
-        source=text,
     )
+    if source is not None:
+        events["source"] = np.empty(n, dtype=object)
+        events["source"][:] = list(source)
+    return events
 
 
 def _purchase_events(orders: pd.DataFrame, codes: pd.Index, tiers: TierModel, s: dict) -> Events:
