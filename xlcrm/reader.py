@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -124,39 +124,45 @@ def read_book(
                         "sheet_missing",
                     )
                 )
-        with SharedStrings(pkg.zf, pkg.shared_strings_part) as sst:
-            heads = {
-                k: _find_header(pkg, sst, info, sheet_spec(k))
-                for k, info in located.items()
-                if k in kinds
-            }
-        size = {k: pkg.zf.getinfo(located[k].part).file_size for k in heads}
-    # the largest sheet (Sales, as a rule) is read on a second thread with a reader of its
-    # own while this one reads the rest: the fast reader works without the interpreter lock
-    big = max(size, key=size.get) if len(size) > 1 else None
-    book = RawBook(path, {}, pkg.date1904, problems)
+        wanted = [k for k in located if k in kinds]
+        infos = pkg.zf.NameToInfo  # a missing part is reported when its header is looked for
+        size = {k: getattr(infos.get(located[k].part), "file_size", 0) for k in wanted}
+        # the largest sheet (Sales, as a rule) is read on a second thread with a reader of its
+        # own while this one reads the rest: the fast reader works without the interpreter
+        # lock. Its reader opens (loading every shared string) while the headers are found.
+        big = max(wanted, key=size.get) if len(wanted) > 1 else None
+        if big is not None and size[big] < parallel_from:
+            big = None
+        book = RawBook(path, {}, pkg.date1904, problems)
 
-    def take(key: str, sheet: RawSheet) -> None:
-        book.sheets[key] = sheet
-        if then is not None:
-            book.done[key] = then(sheet)
+        def take(key: str, sheet: RawSheet) -> None:
+            book.sheets[key] = sheet
+            if then is not None:
+                book.done[key] = then(sheet)
 
-    if big is None or size[big] < parallel_from:
-        reader = _open(path)
-        for k in heads:
-            take(k, _read_sheet(reader, located[k], sheet_spec(k), *heads[k]))
-        return book
-    with ThreadPoolExecutor(1, thread_name_prefix="xlcrm-read") as pool:
-        later = pool.submit(
-            lambda: _read_sheet(_open(path), located[big], sheet_spec(big), *heads[big])
-        )
-        reader = _open(path)
-        for k in heads:  # the other sheets are read, and ``then`` run on them, meanwhile
-            if k != big:
-                take(k, _read_sheet(reader, located[k], sheet_spec(k), *heads[k]))
-        take(big, later.result())
-    book.sheets = {k: book.sheets[k] for k in heads}
+        with ThreadPoolExecutor(1, thread_name_prefix="xlcrm-read") as pool:
+            opened = pool.submit(_open, path) if big is not None else None
+            heads = {}
+            later = None
+            with SharedStrings(pkg.zf, pkg.shared_strings_part) as sst:
+                for k in sorted(wanted, key=lambda k: k != big):
+                    heads[k] = _find_header(pkg, sst, located[k], sheet_spec(k))
+                    if k == big and opened is not None:
+                        later = pool.submit(
+                            _read_opened, opened, located[k], sheet_spec(k), heads[k]
+                        )
+            reader = _open(path)
+            for k in wanted:  # the other sheets are read, and ``then`` run on them, meanwhile
+                if k != big:
+                    take(k, _read_sheet(reader, located[k], sheet_spec(k), *heads[k]))
+            if later is not None:
+                take(big, later.result())
+    book.sheets = {k: book.sheets[k] for k in wanted}
     return book
+
+
+def _read_opened(opened: Future, info: SheetInfo, spec: SheetSpec, head: tuple) -> RawSheet:
+    return _read_sheet(opened.result(), info, spec, *head)
 
 
 def _open(path: Path):

@@ -6,10 +6,15 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .cellref import col_letter
 from .text import CELL_LIMIT, xml_escape_text
 
+_TEXT = pa.large_string()
+_NONE = pa.scalar("", _TEXT)  # no separator
+_ROW_OPEN, _ROW_MID, _ROW_CLOSE = (pa.scalar(t, _TEXT) for t in ('<row r="', '">', "</row>"))
 _EPOCH = {False: pd.Timestamp("1899-12-30"), True: pd.Timestamp("1904-01-01")}
 
 
@@ -69,9 +74,8 @@ def payload_table(
 
 
 class Column:
-    """One output column ready to render: its cells are joined from shared pieces (the
-    column's opening, the row number, one tail per distinct value), so no per-cell string is
-    built unless a single cell is asked for."""
+    """One output column ready to render: each cell is the column's opening, the row number
+    and one tail per distinct value, joined by Arrow kernels (no per-cell Python string)."""
 
     def __init__(
         self, col: int, style: int | None, codes: np.ndarray, table: list[str], p: str = ""
@@ -79,26 +83,63 @@ class Column:
         s = f' s="{style}"' if style else ""
         end = f"</{p}c>"
         blank = f'"{s}/>' if s else ""  # a styled blank keeps its style; else no cell at all
-        tails = np.array([f'"{s}{t}{end}' if t else blank for t in table] + [blank], dtype=object)
+        tails = [f'"{s}{t}{end}' if t else blank for t in table] + [blank]
         self.col = col
         self.head = f'<{p}c r="{col_letter(col)}'
-        self.tails = tails[codes]
-        self.present = self.tails != ""
+        self._head = pa.scalar(self.head, _TEXT)
+        self._tail = tails
+        self._tails = pa.array([t or None for t in tails], _TEXT)  # null: no cell
+        self._codes = np.where(codes < 0, len(tails) - 1, codes)
+        self.present = np.array([bool(t) for t in tails])[self._codes]
 
     def cell(self, i: int, row: int) -> str:
-        return f"{self.head}{row}{self.tails[i]}" if self.present[i] else ""
+        tail = self._tail[self._codes[i]]
+        return f"{self.head}{row}{tail}" if tail else ""
+
+    def cells(self, nums: pa.Array, a: int, b: int) -> pa.Array:
+        """Rows a..b's cells; '' where there is no cell."""
+        tails = self._tails.take(pa.array(self._codes[a:b]))
+        return pc.fill_null(pc.binary_join_element_wise(self._head, nums, tails, _NONE), "")
 
 
-def row_cells(columns: Sequence[Column], rows: Sequence[int], chunk: int = 8192) -> Iterator[str]:
-    """Each row's cells of ``columns`` (in that order) joined into one string, row by row."""
-    nums = np.array([str(r) for r in rows], dtype=object)
-    n, k = len(nums), len(columns)
-    for a in range(0, n, chunk):
-        b = min(a + chunk, n)
-        pieces = np.full((b - a, 3 * k), "", dtype=object)
-        for j, c in enumerate(columns):
-            present = c.present[a:b]
-            pieces[present, 3 * j] = c.head
-            pieces[present, 3 * j + 1] = nums[a:b][present]
-            pieces[:, 3 * j + 2] = c.tails[a:b]
-        yield from map("".join, pieces.tolist())
+def row_cells(columns: Sequence[Column], rows: Sequence[int], chunk: int = 8192) -> Iterator[bytes]:
+    """Each row's cells of ``columns`` (in that order) joined into one UTF-8 string."""
+    for nums, a, b in _chunks(rows, chunk):
+        offsets, data = _interleave([c.cells(nums, a, b) for c in columns])
+        joined = pa.Array.from_buffers(pa.large_binary(), b - a, [None, offsets, data])
+        yield from joined.to_pylist()
+
+
+def row_elements(
+    columns: Sequence[Column], rows: Sequence[int], chunk: int = 8192
+) -> Iterator[bytes]:
+    """Whole ``<row>`` elements holding ``columns``' cells, a chunk of rows at a time."""
+    for nums, a, b in _chunks(rows, chunk):
+        opening = pc.binary_join_element_wise(_ROW_OPEN, nums, _ROW_MID, _NONE)
+        closing = pa.repeat(_ROW_CLOSE, b - a)
+        offsets, data = _interleave([opening, *(c.cells(nums, a, b) for c in columns), closing])
+        ends = np.frombuffer(offsets, dtype=np.int64)
+        yield data.slice(int(ends[0]), int(ends[-1] - ends[0])).to_pybytes()
+
+
+def _chunks(rows: Sequence[int], chunk: int) -> Iterator[tuple[pa.Array, int, int]]:
+    numbers = pa.array(np.asarray(rows, dtype=np.int64)).cast(_TEXT)
+    for a in range(0, len(numbers), chunk):
+        b = min(a + chunk, len(numbers))
+        yield numbers.slice(a, b - a), a, b
+
+
+def _interleave(pieces: list[pa.Array]) -> tuple[pa.Buffer, pa.Buffer]:
+    """Row i's pieces one after another: (offsets of each row's start, the bytes).
+
+    One Arrow take in row-major order lays every row's pieces end to end in a single buffer,
+    so a row is a slice of it; chunks of a few thousand rows keep the take in cache.
+    """
+    k, m = len(pieces), len(pieces[0])
+    whole = pa.concat_arrays(pieces)
+    order = (np.arange(k, dtype=np.int64)[None, :] * m + np.arange(m)[:, None]).ravel()
+    laid = whole.take(pa.array(order))
+    offsets = np.frombuffer(laid.buffers()[1], dtype=np.int64)
+    offsets = offsets[laid.offset : laid.offset + k * m + 1 : k]
+    data = laid.buffers()[2] or pa.py_buffer(b"")
+    return pa.py_buffer(np.ascontiguousarray(offsets)), data

@@ -59,29 +59,19 @@ class PatchReport:
     styles: dict[int, int | None] = field(default_factory=dict)
 
 
-class _Sheet:
-    """The regexes and rendered cells for one patch run."""
+class _Layout:
+    """Where the output cells sit in each row: byte searches that need the output columns'
+    positions only, not their values, so they can run before the values exist."""
 
-    def __init__(
-        self,
-        xml: bytes,
-        p: bytes,
-        plans: list[ColumnPlan],
-        header_row: int,
-        styles: Styles,
-        date1904: bool,
-        report: PatchReport,
-    ) -> None:
-        self.p, self.plans, self.header_row, self.report = p, plans, header_row, report
-        ps = p.decode()
+    def __init__(self, p: bytes, cols: list[int], header_row: int) -> None:
+        self.p, self.header_row = p, header_row
         pe = re.escape(p)
         self.cell_rx = re.compile(rb"<" + pe + rb"c\b([^>]*?)(?:/>|>(.*?)</" + pe + rb"c>)", re.S)
-        self.ours = {c.col for c in plans}
         self.f_open, self.f_space = b"<" + p + b"f>", b"<" + p + b"f "
         self.c_any = b"<" + p + b"c"
         self.ref_open = b"<" + p + b'c r="'
         self.formulas, self.all_referenced = True, False  # until survey() says otherwise
-        cols = sorted(self.ours)
+        cols = sorted(cols)
         self.hi = cols[-1] if cols else 0
         # runs of adjacent output columns: an owner's column may sit between two of them
         self.runs: list[tuple[int, int, list[bytes]]] = []
@@ -91,24 +81,6 @@ class _Sheet:
                 self.runs[-1] = (self.runs[-1][0], c, [*self.runs[-1][2], ref])
             else:
                 self.runs.append((c, c, [ref]))
-        head = xml[: _SHEETDATA.search(xml).start()]
-        col_styles = column_styles(head)
-        self.rows = plans[0].values.index.tolist() if plans else []
-        existing = self._existing_styles(xml, min(self.rows)) if self.rows else {}
-        self._columns: dict[int, Column] = {}
-        for c in plans:
-            style = _pick_style(c.kind, existing.get(c.col), col_styles.get(c.col), styles)
-            report.styles[c.col] = style
-            codes, table = payload_table(c.values, c.kind, date1904, ps)
-            self._columns[c.col] = Column(c.col, style, codes, table, ps)
-        self._pos: dict[int, int] | None = None
-        self.blocks: list[dict[int, bytes]] = []
-        for lo, hi, _ in self.runs:
-            run = [self._columns[c] for c in range(lo, hi + 1)]
-            self.blocks.append(
-                {r: t.encode() for r, t in zip(self.rows, row_cells(run, self.rows), strict=True)}
-            )
-        report.cells_written = sum(int(c.present.sum()) for c in self._columns.values())
 
     def survey(self, xml: bytes, start: int, stop: int) -> None:
         """Facts about the whole sheetData that spare every row the same searches: are there
@@ -118,73 +90,24 @@ class _Sheet:
             self.ref_open, start, stop
         )
 
-    def cell(self, col: int, row: int) -> str | None:
-        """One rendered cell for the careful path; None when ``row`` is not a customer's."""
-        if self._pos is None:
-            self._pos = {r: i for i, r in enumerate(self.rows)}
-        i = self._pos.get(row)
-        return None if i is None else self._columns[col].cell(i, row)
-
-    def _existing_styles(self, xml: bytes, row: int) -> dict[int, int]:
-        m = re.search(
-            rb"<"
-            + re.escape(self.p)
-            + rb'row\b[^>]*\br="'
-            + str(row).encode()
-            + rb'"[^>]*>(.*?)</'
-            + re.escape(self.p)
-            + rb"row>",
-            xml,
-            re.S,
-        )
-        out: dict[int, int] = {}
-        if m:
-            for c in self.cell_rx.finditer(m.group(1)):
-                r, s = _R_ATTR.search(c.group(1)), _S_ATTR.search(c.group(1))
-                if r and r.group(1) and s:
-                    out[col_index(r.group(1).decode())] = int(s.group(1))
-        return out
-
-    def row(self, m: _Row, row_no: int) -> bytes:
-        if row_no != self.header_row and self.runs:
-            fast = self._fast(m, row_no)
-            if fast is not None:
-                self.report.fast_rows += 1
-                return fast
-        self.report.careful_rows += 1
-        return self._careful(m, row_no)
-
-    def _fast(self, m: _Row, row_no: int) -> bytes | None:
-        """Replace each run's cells with its pre-rendered block, found by byte searches.
-
-        None (the careful path) when the row cannot be proven simple: a cell without a
-        reference, a formula among the output cells, anything unexpected.
-        """
-        attrs, body = m.group(1), m.group(2) or b""
+    def spans(self, body: bytes, row_no: int) -> list[tuple[int, int]] | None:
+        """Each run's cells in the row body (or where they would go), or None when the row
+        cannot be proven simple: a cell without a reference, a formula among the output cells,
+        anything unexpected. Those rows take the careful path."""
+        if row_no == self.header_row or not self.runs:
+            return None
         if not self.all_referenced and body.count(self.c_any) != body.count(self.ref_open):
             return None  # a cell without a reference (positions implicit): careful
         row = str(row_no).encode() + b'"'
-        out: list[bytes] = []
+        out: list[tuple[int, int]] = []
         pos = 0
-        for (lo, hi, refs), blocks in zip(self.runs, self.blocks, strict=True):
+        for lo, hi, refs in self.runs:
             span = self._run_span(body, row, pos, lo, hi, refs)
             if span is None:
                 return None
-            start, end = span
-            out += [body[pos:start], blocks.get(row_no, b"")]
-            pos = end
-        out.append(body[pos:])
-        return (
-            b"<"
-            + self.p
-            + b"row"
-            + _grow_spans(attrs, self.hi)
-            + b">"
-            + b"".join(out)
-            + b"</"
-            + self.p
-            + b"row>"
-        )
+            out.append(span)
+            pos = span[1]
+        return out
 
     def _run_span(
         self, body: bytes, row: bytes, pos: int, lo: int, hi: int, refs: list[bytes]
@@ -250,7 +173,69 @@ class _Sheet:
         tail = body[q:].lstrip()
         return not tail or tail.startswith(b"<" + self.p + b"extLst")
 
-    def _careful(self, m: _Row, row_no: int) -> bytes:
+
+class _Sheet:
+    """The rendered output cells of one patch run, and the careful path for odd rows."""
+
+    def __init__(
+        self,
+        xml: bytes,
+        layout: _Layout,
+        plans: list[ColumnPlan],
+        styles: Styles,
+        date1904: bool,
+        report: PatchReport,
+    ) -> None:
+        p = layout.p
+        self.p, self.plans, self.header_row, self.report = p, plans, layout.header_row, report
+        self.cell_rx = layout.cell_rx
+        self.ours = {c.col for c in plans}
+        ps = p.decode()
+        head = xml[: _SHEETDATA.search(xml).start()]
+        col_styles = column_styles(head)
+        self.rows = plans[0].values.index.tolist() if plans else []
+        existing = self._existing_styles(xml, min(self.rows)) if self.rows else {}
+        self._columns: dict[int, Column] = {}
+        for c in plans:
+            style = _pick_style(c.kind, existing.get(c.col), col_styles.get(c.col), styles)
+            report.styles[c.col] = style
+            codes, table = payload_table(c.values, c.kind, date1904, ps)
+            self._columns[c.col] = Column(c.col, style, codes, table, ps)
+        self._pos: dict[int, int] | None = None
+        self.blocks: list[dict[int, bytes]] = []
+        for lo, hi, _ in layout.runs:
+            run = [self._columns[c] for c in range(lo, hi + 1)]
+            self.blocks.append(dict(zip(self.rows, row_cells(run, self.rows), strict=True)))
+        report.cells_written = sum(int(c.present.sum()) for c in self._columns.values())
+
+    def cell(self, col: int, row: int) -> str | None:
+        """One rendered cell for the careful path; None when ``row`` is not a customer's."""
+        if self._pos is None:
+            self._pos = {r: i for i, r in enumerate(self.rows)}
+        i = self._pos.get(row)
+        return None if i is None else self._columns[col].cell(i, row)
+
+    def _existing_styles(self, xml: bytes, row: int) -> dict[int, int]:
+        m = re.search(
+            rb"<"
+            + re.escape(self.p)
+            + rb'row\b[^>]*\br="'
+            + str(row).encode()
+            + rb'"[^>]*>(.*?)</'
+            + re.escape(self.p)
+            + rb"row>",
+            xml,
+            re.S,
+        )
+        out: dict[int, int] = {}
+        if m:
+            for c in self.cell_rx.finditer(m.group(1)):
+                r, s = _R_ATTR.search(c.group(1)), _S_ATTR.search(c.group(1))
+                if r and r.group(1) and s:
+                    out[col_index(r.group(1).decode())] = int(s.group(1))
+        return out
+
+    def careful(self, m: _Row, row_no: int) -> bytes:
         p = self.p
         attrs, body = m.group(1), m.group(2) or b""
         kept: list[tuple[int, bytes]] = []
@@ -318,15 +303,25 @@ class _Sheet:
         return b"<" + p + b"row" + out_attrs + b">" + inner + b"</" + p + b"row>"
 
 
-def patch_sheet(
-    xml: bytes,
-    plans: list[ColumnPlan],
-    header_row: int,
-    styles: Styles,
-    report: PatchReport,
-    date1904: bool = False,
-) -> Iterator[bytes]:
-    """Yield the patched part in chunks."""
+@dataclass
+class RowMap:
+    """Every row of a worksheet part, with where the output cells go in the simple ones.
+
+    It needs the part and the output columns' positions only, so update builds it while the
+    sales are still being read; ``member`` (the part's name, CRC and size) ties it to the
+    bytes it was made from.
+    """
+
+    xml: bytes
+    cols: tuple[int, ...]
+    header_row: int
+    layout: _Layout
+    sheet_data: tuple[int, int]  # just after <sheetData>, at </sheetData>
+    rows: list[tuple[int, _Row, list[tuple[int, int]] | None]]  # row, element, spans
+    member: tuple[str, int, int] | None = None
+
+
+def map_rows(xml: bytes, cols: list[int], header_row: int) -> RowMap:
     root = _ROOT.search(xml)
     if root is None:
         raise BookError("The Customers sheet part is not a SpreadsheetML worksheet.")
@@ -334,38 +329,78 @@ def patch_sheet(
     sd = _SHEETDATA.search(xml, root.end())
     if sd is None or sd.group(1) == b"/":
         raise BookError("The Customers sheet has no rows.")
-    plans = sorted(plans, key=lambda c: c.col)
-    rows_needed = {header_row, *(plans[0].values.index.tolist() if plans else [])}
-    sheet = _Sheet(xml, p, plans, header_row, styles, date1904, report)
     close = re.compile(rb"</" + re.escape(p) + rb"sheetData>").search(xml, sd.end())
     if close is None:
         raise BookError("The Customers sheet part is cut short; the file is damaged.")
-    sheet.survey(xml, sd.end(), close.start())
-    if sheet.formulas:
-        _refuse_arrays(xml, sheet.ours, rows_needed)
-    report.max_col = max(sheet.ours) if sheet.ours else 0
-    head = _DIMENSION.sub(
-        lambda m: m.group(1) + _grow_dimension(m.group(2), report.max_col) + m.group(3),
-        xml[: sd.end()],
-        count=1,
-    )
-    yield head
-    pos, row_no, seen = sd.end(), 0, False
-    out: list[bytes] = []
+    layout = _Layout(p, cols, header_row)
+    layout.survey(xml, sd.end(), close.start())
+    rows: list[tuple[int, _Row, list[tuple[int, int]] | None]] = []
+    row_no = 0
     for m in _rows(xml, p, sd.end(), close.start()):
         attrs = m.group(1)
         i = attrs.find(b' r="')
-        if i != -1:
-            row_no = int(attrs[i + 4 : attrs.index(b'"', i + 4)])
-        else:
-            row_no += 1
+        row_no = int(attrs[i + 4 : attrs.index(b'"', i + 4)]) if i != -1 else row_no + 1
+        spans = layout.spans(m.group(2) or b"", row_no)
+        if spans is not None:
+            spans = [(m.body_at + s, m.body_at + e) for s, e in spans]
+        rows.append((row_no, m, spans))
+    return RowMap(xml, tuple(sorted(cols)), header_row, layout, (sd.end(), close.start()), rows)
+
+
+def patch_sheet(
+    xml: bytes,
+    plans: list[ColumnPlan],
+    header_row: int,
+    styles: Styles,
+    report: PatchReport,
+    date1904: bool = False,
+    mapped: RowMap | None = None,
+) -> Iterator[bytes]:
+    """Yield the patched part in chunks; ``mapped``, when made from these bytes and columns,
+    spares the row searches."""
+    plans = sorted(plans, key=lambda c: c.col)
+    cols = [c.col for c in plans]
+    if (
+        mapped is None
+        or mapped.xml is not xml
+        or mapped.cols != tuple(cols)
+        or mapped.header_row != header_row
+    ):
+        mapped = map_rows(xml, cols, header_row)
+    layout, p = mapped.layout, mapped.layout.p
+    rows_needed = {header_row, *(plans[0].values.index.tolist() if plans else [])}
+    sheet = _Sheet(xml, layout, plans, styles, date1904, report)
+    if layout.formulas:
+        _refuse_arrays(xml, sheet.ours, rows_needed)
+    report.max_col = max(cols) if cols else 0
+    start = mapped.sheet_data[0]
+    head = _DIMENSION.sub(
+        lambda m: m.group(1) + _grow_dimension(m.group(2), report.max_col) + m.group(3),
+        xml[:start],
+        count=1,
+    )
+    yield head
+    pos, seen = start, False
+    out: list[bytes] = []
+    row_open, row_close = b"<" + p + b"row", b"</" + p + b"row>"
+    for row_no, m, spans in mapped.rows:
         if row_no not in rows_needed:
             continue
         seen = seen or row_no == header_row
         out.append(xml[pos : m.start()])
-        out.append(sheet.row(m, row_no))
+        if spans is not None:
+            report.fast_rows += 1
+            out += (row_open, _grow_spans(m.group(1), layout.hi), b">")
+            q = m.body_at
+            for (a, b), blocks in zip(spans, sheet.blocks, strict=True):
+                out += (xml[q:a], blocks.get(row_no, b""))
+                q = b
+            out += (xml[q : m.body_end], row_close)
+        else:
+            report.careful_rows += 1
+            out.append(sheet.careful(m, row_no))
         pos = m.end()
-        if len(out) >= 4000:
+        if len(out) >= 20000:
             yield b"".join(out)
             out = []
     out.append(xml[pos:])
@@ -375,12 +410,20 @@ def patch_sheet(
 
 
 class _Row:
-    """A row element found by byte search: group(1) its attributes, group(2) its cells."""
+    """A row element found by byte search: group(1) its attributes, group(2) its cells.
 
-    __slots__ = ("_attrs", "_body", "_end", "_start")
+    It keeps offsets into the part, not copies: a map of every row stays small.
+    """
 
-    def __init__(self, start: int, end: int, attrs: bytes, body: bytes | None) -> None:
-        self._start, self._end, self._attrs, self._body = start, end, attrs, body
+    __slots__ = ("_a", "_b", "_end", "_start", "_xml", "body_at", "body_end")
+
+    def __init__(
+        self, xml: bytes, start: int, end: int, attrs: tuple[int, int], body: tuple[int, int] | None
+    ) -> None:
+        self._xml, self._start, self._end = xml, start, end
+        self._a = attrs
+        self._b = body
+        self.body_at, self.body_end = body if body is not None else (end, end)
 
     def start(self) -> int:
         return self._start
@@ -389,7 +432,9 @@ class _Row:
         return self._end
 
     def group(self, i: int) -> bytes | None:
-        return self._attrs if i == 1 else self._body
+        if i == 1:
+            return self._xml[self._a[0] : self._a[1]]
+        return None if self._b is None else self._xml[self._b[0] : self._b[1]]
 
 
 def _rows(xml: bytes, p: bytes, pos: int, stop: int) -> Iterator[_Row]:
@@ -407,13 +452,13 @@ def _rows(xml: bytes, p: bytes, pos: int, stop: int) -> Iterator[_Row]:
         if gt == -1:
             raise BookError("A row of the Customers sheet is cut short; the file is damaged.")
         if xml[gt - 1 : gt] == b"/":
-            yield _Row(start, gt + 1, xml[start + n : gt - 1], None)
+            yield _Row(xml, start, gt + 1, (start + n, gt - 1), None)
             pos = gt + 1
             continue
         end = xml.find(close_tag, gt, stop)
         if end == -1:
             raise BookError("A row of the Customers sheet is not closed; the file is damaged.")
-        yield _Row(start, end + len(close_tag), xml[start + n : gt], xml[gt + 1 : end])
+        yield _Row(xml, start, end + len(close_tag), (start + n, gt), (gt + 1, end))
         pos = end + len(close_tag)
 
 

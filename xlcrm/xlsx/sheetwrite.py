@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..problems import BookError
 from .cellref import MAX_ROWS, col_letter
-from .cellrender import Column, payload_table, row_cells
+from .cellrender import Column, payload_table, row_elements
 from .text import CELL_LIMIT, xml_escape_text
 
 NS = (
@@ -88,21 +88,18 @@ def sheet_xml(
         if len(buf) >= 2000:
             yield "".join(buf).encode()
             buf = []
-    for chunk in _body(columns, r if rows else 0, date_style, date1904):
-        buf.append(chunk)
-        if len(buf) >= 2000:
-            yield "".join(buf).encode()
-            buf = []
+    yield "".join(buf).encode()
+    yield from _body(columns, r if rows else 0, date_style, date1904)
     yield (
-        "".join(buf) + "</sheetData>"
-        '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
-        'footer="0.3"/></worksheet>'
-    ).encode()
+        b"</sheetData>"
+        b'<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
+        b'footer="0.3"/></worksheet>'
+    )
 
 
 def _body(
     columns: Sequence[tuple[str, pd.Series]], above: int, date_style: int | None, date1904: bool
-) -> Iterator[str]:
+) -> Iterator[bytes]:
     """Row elements for a body given by columns, starting on the row after ``above``."""
     if not columns:
         return
@@ -115,5 +112,4 @@ def _body(
         style = date_style if kind in ("date", "datetime") else None
         codes, table = payload_table(pd.Series(values.to_numpy()), kind, date1904)
         rendered.append(Column(c, style, codes, table))
-    for r, inner in zip(numbers, row_cells(rendered, numbers), strict=True):
-        yield f'<row r="{r}">{inner}</row>'
+    yield from row_elements(rendered, numbers)
