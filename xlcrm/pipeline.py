@@ -6,6 +6,7 @@ import datetime as dt
 import time
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,12 +18,20 @@ from .book import Book
 from .due import WIDTHS, due_frame
 from .due import headers as due_headers
 from .problems import ERROR, NOTE, BookError, Problem
+from .reader import header_of
 from .rules import UPDATED_AT, compute_all, output_columns
 from .save import atomic_write, book_lock, check_writable
 from .validate import error_rows, validate
 from .xlsx.cellref import MAX_ROWS
+from .xlsx.sheetpatch import RowMap
 from .xlsx.sheetwrite import OWNED_MARK
-from .xlsx.writeback import OwnedSheet, WriteReport, stamp_now, write_back
+from .xlsx.writeback import (
+    OwnedSheet,
+    WriteReport,
+    map_output_cells,
+    stamp_now,
+    write_back,
+)
 
 # the sheets xlcrm owns, named in the book's language; a run in the other language rewrites
 # the sheet an earlier run made instead of adding a second one
@@ -104,7 +113,15 @@ def update(
     path = Path(path)
     target = Path(out) if out else path
     result = UpdateResult(path, target, dry_run=dry_run)
-    prep = prepare(path, as_of, keep_going)
+    # where the output cells go depends on the Customers part only: it is found while the
+    # sales are read, and the write uses it if the part is still the same bytes
+    mapped: list[RowMap | None] = [None]
+
+    def look_ahead() -> None:
+        if not dry_run:
+            mapped[0] = _map_ahead(path)
+
+    prep = prepare(path, as_of, keep_going, look_ahead)
     result.problems, result.fatal, result.blocked = prep.problems, prep.fatal, prep.blocked
     if prep.book is None or prep.blocked:
         return _done(result, t0)
@@ -127,7 +144,9 @@ def update(
         check_writable(target)
         with book_lock(target):
             result.backup = atomic_write(
-                target, lambda tmp: _write(path, tmp, book, outputs, result), backup=backup
+                target,
+                lambda tmp: _write(path, tmp, book, outputs, result, mapped[0]),
+                backup=backup,
             )
     except BookError as exc:
         result.fatal = str(exc)
@@ -155,9 +174,14 @@ class Prepared:
     rows_left_out: int = 0
 
 
-def prepare(path: Path, as_of: dt.date | None, keep_going: bool) -> Prepared:
+def prepare(
+    path: Path,
+    as_of: dt.date | None,
+    keep_going: bool,
+    meanwhile: Callable[[], Any] | None = None,
+) -> Prepared:
     """Read and validate; with keep_going, leave the rows with errors out of the book."""
-    checked = validate(path, as_of=as_of)
+    checked = validate(path, as_of=as_of, meanwhile=meanwhile)
     if checked.fatal:
         return Prepared(None, checked.problems, checked.fatal)
     if checked.errors and not keep_going:
@@ -166,7 +190,26 @@ def prepare(path: Path, as_of: dt.date | None, keep_going: bool) -> Prepared:
     return Prepared(checked.book, checked.problems, rows_left_out=left)
 
 
-def _write(src: Path, tmp: Path, book: Book, outputs: pd.DataFrame, result: UpdateResult) -> None:
+def _map_ahead(path: Path) -> RowMap | None:
+    """The Customers row map, or None: any trouble here is left for the write to meet and
+    report in its own words."""
+    try:
+        found = header_of(path, "customers")
+        if found is None:
+            return None
+        return map_output_cells(path, found[0], found[1], output_columns())
+    except Exception:  # an optional head start: the write maps the part again
+        return None
+
+
+def _write(
+    src: Path,
+    tmp: Path,
+    book: Book,
+    outputs: pd.DataFrame,
+    result: UpdateResult,
+    mapped: RowMap | None = None,
+) -> None:
     customers = book.sheets["customers"]
     lang = book.settings.get("language") or "en"
     listed = [p for p in result.problems if p.severity != NOTE]
@@ -205,6 +248,7 @@ def _write(src: Path, tmp: Path, book: Book, outputs: pd.DataFrame, result: Upda
         owned,
         lang,
         remove,
+        mapped,
     )
 
 

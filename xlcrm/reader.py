@@ -91,11 +91,13 @@ def read_book(
     kinds: tuple[str, ...] = SHEET_KEYS,
     parallel_from: int = PARALLEL_READ_BYTES,
     then: Callable[[RawSheet], Any] | None = None,
+    meanwhile: Callable[[], Any] | None = None,
 ) -> RawBook:
     """Read every xlcrm sheet of the file. Raises BookError when the file cannot be used at all.
 
     ``then`` (checking a sheet, say) runs on each sheet as soon as it is read; the small
-    sheets' turn comes while the largest is still being read on the other thread.
+    sheets' turn comes while the largest is still being read on the other thread, and then
+    ``meanwhile``'s (update's look ahead at where its cells go), so this thread never idles.
     """
     path = Path(path)
     with open_package(path) as pkg:
@@ -155,6 +157,8 @@ def read_book(
             for k in wanted:  # the other sheets are read, and ``then`` run on them, meanwhile
                 if k != big:
                     take(k, _read_sheet(reader, located[k], sheet_spec(k), *heads[k]))
+            if meanwhile is not None:
+                meanwhile()
             if later is not None:
                 take(big, later.result())
     book.sheets = {k: book.sheets[k] for k in wanted}
@@ -189,6 +193,16 @@ def _sheet_by_table(info: SheetInfo) -> str | None:
         if key:
             return key
     return None
+
+
+def header_of(path: Path, key: str) -> tuple[str, int] | None:
+    """The sheet name and header row ``read_book`` will find for ``key``; None without one."""
+    with open_package(path) as pkg:
+        info = locate_sheets(pkg).get(key)
+        if info is None:
+            return None
+        with SharedStrings(pkg.zf, pkg.shared_strings_part) as sst:
+            return info.name, _find_header(pkg, sst, info, sheet_spec(key))[0]
 
 
 def _find_header(pkg: Package, sst: SharedStrings, info: SheetInfo, spec: SheetSpec):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,11 +59,16 @@ class ValidationResult:
         }
 
 
-def validate(path: str | Path, as_of: dt.date | None = None) -> ValidationResult:
-    """Check a workbook file. Never raises for a bad file: ``fatal`` says why it is unreadable."""
+def validate(
+    path: str | Path, as_of: dt.date | None = None, meanwhile: Callable[[], Any] | None = None
+) -> ValidationResult:
+    """Check a workbook file. Never raises for a bad file: ``fatal`` says why it is unreadable.
+
+    ``meanwhile`` is handed to ``read_book``: work for the wait on the largest sheet.
+    """
     path = Path(path)
     try:
-        raw = read_book(path, then=check_sheet)
+        raw = read_book(path, then=check_sheet, meanwhile=meanwhile)
         book, problems = check_raw(raw, as_of)
     except BookError as exc:
         return ValidationResult(path, fatal=str(exc))

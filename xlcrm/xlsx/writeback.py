@@ -26,7 +26,7 @@ from .deflate import DeflatedPart, deflate
 from .head import head_rows
 from .package import Package, SheetInfo, open_package, read_member
 from .sharedstrings import SharedStrings
-from .sheetpatch import ColumnPlan, PatchReport, patch_sheet
+from .sheetpatch import ColumnPlan, PatchReport, RowMap, map_rows, patch_sheet
 from .sheetwrite import OWNED_MARK, sheet_xml
 from .styles import Styles
 from .tablepatch import add_columns, unique_names
@@ -71,7 +71,9 @@ def write_back(
     owned: list[OwnedSheet],
     lang: str = "en",
     remove_owned: tuple[tuple[str, ...], ...] = (),
+    mapped: RowMap | None = None,
 ) -> WriteReport:
+    """``mapped`` (from ``map_output_cells``) is used when it was made from this very part."""
     # the patched Customers part goes to a scratch file, not a list: at 100,000 customers it
     # is 150 MB that would otherwise sit in memory beside the part as read
     with open_package(src) as pkg, ExitStack() as parts:
@@ -86,6 +88,7 @@ def write_back(
             owned,
             lang,
             remove_owned,
+            mapped,
         )
 
 
@@ -100,36 +103,38 @@ def _write(
     owned: list[OwnedSheet],
     lang: str,
     remove_owned: tuple[tuple[str, ...], ...],
+    mapped: RowMap | None,
 ) -> WriteReport:
     zf = pkg.zf
     report = WriteReport()
     info = pkg.sheet(customers_sheet)
-    with SharedStrings(zf, pkg.shared_strings_part) as sst:
-        heads = head_rows(zf, info.part, sst, max_rows=1, from_row=header_row)
-    header = heads.get(header_row, {})
-    if not header:
-        raise BookError("The Customers header row could not be read back.")
     changed: dict[str, bytes | object] = {}
     styles = Styles.parse(read_member(zf, pkg.styles_part) if pkg.styles_part else None)
-    xml = read_member(zf, info.part, SHEET_PART_LIMIT)
-    header_end = max(header)
-    # a merged header cell covers columns with no text of theirs; mergeCells follow sheetData
-    for ref in _MERGE.findall(xml, max(0, xml.rfind(b"sheetData"))):
-        try:
-            r1, _, r2, c2 = split_range(ref.decode("ascii", "replace"))
-        except ValueError:
-            continue
-        if r1 <= header_row <= r2:
-            header_end = max(header_end, c2)
-    plans, new_cols = _plan_columns(
-        info, header, header_end, columns, outputs, styles, lang, report
-    )
+    member = _member_id(pkg, info)
+    xml = mapped.xml if mapped is not None and mapped.member == member else None
+    xml, header, header_end = _customers_part(pkg, info, header_row, xml)
+    placed = _place_columns(info, header, header_end, columns, lang)
+    plans, new_cols = [], []
+    for oc, col, header_text in placed:
+        report.columns.append(oc.key)
+        if header_text is not None:
+            new_cols.append((col, header_text))
+            report.new_columns.append(header_text)
+        plans.append(
+            ColumnPlan(
+                col=col,
+                kind=oc.kind,
+                values=outputs[oc.key],
+                header=header_text,
+                header_style=styles.style_for("text", header=True) if header_text else None,
+            )
+        )
     patch = PatchReport()
     # deflated on a worker thread while the rows are patched; spooled, not held in memory
     changed[info.part] = parts.enter_context(
-        deflate(patch_sheet(xml, plans, header_row, styles, patch, pkg.date1904))
+        deflate(patch_sheet(xml, plans, header_row, styles, patch, pkg.date1904, mapped))
     )
-    del xml
+    del xml, mapped
     report.cells_written = patch.cells_written
     report.formulas_overwritten = patch.formulas_overwritten
     report.fast_rows, report.careful_rows = patch.fast_rows, patch.careful_rows
@@ -152,24 +157,49 @@ def _write(
     return report
 
 
-def _plan_columns(
+def _customers_part(
+    pkg: Package, info: SheetInfo, header_row: int, xml: bytes | None = None
+) -> tuple[bytes, dict[int, str], int]:
+    """The Customers part, its header cells and the header's last column (merges counted)."""
+    zf = pkg.zf
+    with SharedStrings(zf, pkg.shared_strings_part) as sst:
+        heads = head_rows(zf, info.part, sst, max_rows=1, from_row=header_row)
+    header = heads.get(header_row, {})
+    if not header:
+        raise BookError("The Customers header row could not be read back.")
+    if xml is None:
+        xml = read_member(zf, info.part, SHEET_PART_LIMIT)
+    header_end = max(header)
+    # a merged header cell covers columns with no text of theirs; mergeCells follow sheetData
+    for ref in _MERGE.findall(xml, max(0, xml.rfind(b"sheetData"))):
+        try:
+            r1, _, r2, c2 = split_range(ref.decode("ascii", "replace"))
+        except ValueError:
+            continue
+        if r1 <= header_row <= r2:
+            header_end = max(header_end, c2)
+    return xml, header, header_end
+
+
+def _place_columns(
     info: SheetInfo,
     header: dict[int, str],
     header_end: int,
     columns: list[OutputColumn],
-    outputs: pd.DataFrame,
-    styles: Styles,
     lang: str,
-    report: WriteReport,
-):
+) -> list[tuple[OutputColumn, int, str | None]]:
+    """Each output column's sheet column, and its header text when it is to be appended.
+
+    Positions do not depend on ``lang``: a missing column goes after the last used one.
+    """
     by_label: dict[str, int] = {}
     for col, text in header.items():
         by_label.setdefault(normalize_label(text), col)
     used = header_end
     for t in info.tables:
         used = max(used, split_range(t.ref)[3])
-    plans: list[ColumnPlan] = []
-    new_cols: list[tuple[int, str]] = []
+    placed: list[tuple[OutputColumn, int, str | None]] = []
+    new_names: list[str] = []
     existing_names = [n for t in info.tables for n in t.columns]
     for oc in columns:
         col = next(
@@ -191,20 +221,29 @@ def _plan_columns(
                     f"reaches the last Excel column ({col_letter(MAX_COLS)}). Delete or move the "
                     "far-right columns, or put the xlcrm column headers in yourself."
                 )
-            header_text = unique_names(existing_names + [n for _, n in new_cols], [label])[0]
-            new_cols.append((col, header_text))
-            report.new_columns.append(header_text)
-        report.columns.append(oc.key)
-        plans.append(
-            ColumnPlan(
-                col=col,
-                kind=oc.kind,
-                values=outputs[oc.key],
-                header=header_text,
-                header_style=styles.style_for("text", header=True) if header_text else None,
-            )
-        )
-    return plans, new_cols
+            header_text = unique_names(existing_names + new_names, [label])[0]
+            new_names.append(header_text)
+        placed.append((oc, col, header_text))
+    return placed
+
+
+def map_output_cells(
+    src: Path, customers_sheet: str, header_row: int, columns: list[OutputColumn]
+) -> RowMap:
+    """Where the output cells go in the Customers part: what the write would search for, done
+    ahead (update makes it while the sales are being read)."""
+    with open_package(src) as pkg:
+        info = pkg.sheet(customers_sheet)
+        xml, header, header_end = _customers_part(pkg, info, header_row)
+        cols = [col for _, col, _ in _place_columns(info, header, header_end, columns, "en")]
+        mapped = map_rows(xml, cols, header_row)
+        mapped.member = _member_id(pkg, info)
+        return mapped
+
+
+def _member_id(pkg: Package, info: SheetInfo) -> tuple[str, int, int]:
+    z = pkg.zf.getinfo(info.part)
+    return (info.part, z.CRC, z.file_size)
 
 
 def _table_to_extend(info: SheetInfo, first_new_col: int):
