@@ -252,3 +252,17 @@ def test_cli_json_and_exit_codes(book):
     )
     ok = CliRunner().invoke(main, ["validate", str(book(name="ok.xlsx")), "--as-of", "2024-06-30"])
     assert ok.exit_code == 0 and "OK" in ok.output
+
+
+def test_rows_of_spaces_are_blank_and_odd_cells_keep_their_rows_after_a_gap(book):
+    """A row whose only cells hold spaces is blank (a warning inside the table, nothing at the
+    end); with a gap in the rows, an odd cell below it still names its own Excel row."""
+    sheets = basic_sheets()
+    sheets["Sales"].insert(2, [None, "  ", "\t", " ", None])  # row 3: spaces only
+    sheets["Sales"].append([dt.date(2024, 3, 9), "O5", "C1", "Tea", "12,5"])  # row 7: odd amount
+    sheets["Sales"].append([None, " ", None, None, None])  # row 8: trailing, spaces only
+    c = codes(problems(book(sheets)))
+    assert ("warning", "blank_row", "Sales", None, 3) in c
+    assert not any(x[4] == 8 for x in c if x[2] == "Sales")
+    amount = [x for x in c if x[2] == "Sales" and x[3] == "E"]
+    assert [x[4] for x in amount] == [7], c

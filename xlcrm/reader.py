@@ -16,7 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import fastexcel
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .problems import ERROR, NOTE, WARNING, BookError, Problem
 from .schema import REQUIRED_SHEETS, SHEET_KEYS, SheetSpec, match_sheet_name, sheet_spec
@@ -330,8 +333,8 @@ def _read_sheet(
             last_rel = min(last_rel, r2 - table.totals_rows - start)
     # trailing blank rows are no rows; blank rows inside the data are reported
     filled = pd.Series(False, index=range(nrows))
-    for s in frame.values():
-        filled |= _nonblank(s).to_numpy()
+    for k in wanted:
+        filled |= _nonblank(batch.column(name_of_abs[abs_idx[k]]))
     for odd in odd_rel.values():
         for r in odd:
             if r < nrows:
@@ -353,22 +356,31 @@ def _read_sheet(
                 "blank_row",
             )
         )
-    data_rel = keep.index[keep.to_numpy()]
+    in_data = keep.to_numpy()
+    data_rel = keep.index[in_data]
     rows = pd.Index(data_rel + start, dtype="int64")
-    data_set = set(data_rel.tolist())
+    base = keep.index[0] if len(keep) else 0
+    # no blank rows inside (the usual case): a slice, not a gather of every row
+    whole = len(data_rel) == len(keep)
     for k in wanted:
-        s = frame[k].iloc[data_rel].copy()
+        s = (frame[k].iloc[base : base + len(keep)] if whole else frame[k].iloc[data_rel]).copy()
         s.index = rows
-        odd = {int(r + start): v for r, v in odd_rel[k].items() if r in data_set}
+        odd = {
+            int(r + start): v
+            for r, v in odd_rel[k].items()
+            if 0 <= r - base < len(in_data) and in_data[r - base]
+        }
         c, text = ours[k]
         columns[k] = RawColumn(k, col_letter(c), text, s, odd)
     return RawSheet(spec.key, info.name, header_row, rows, columns, user, table, problems)
 
 
-def _nonblank(s: pd.Series) -> pd.Series:
-    if s.dtype.kind in "fMmi":
-        return s.notna()
-    return s.notna() & (s.astype("string").str.strip() != "").fillna(False)
+def _nonblank(col: pa.Array) -> np.ndarray:
+    """Cells with something in them; text of only spaces counts as blank."""
+    if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+        return col.is_valid().to_numpy(zero_copy_only=False)
+    blank = pc.or_kleene(pc.equal(pc.utf8_length(col), 0), pc.utf8_is_space(col))
+    return pc.invert(pc.fill_null(blank, True)).to_numpy(zero_copy_only=False)
 
 
 def _range_start_row(frame, odd_rel, ours, header_row: int) -> int:
