@@ -68,6 +68,7 @@ class _Layout:
         pe = re.escape(p)
         self.cell_rx = re.compile(rb"<" + pe + rb"c\b([^>]*?)(?:/>|>(.*?)</" + pe + rb"c>)", re.S)
         self.f_open, self.f_space = b"<" + p + b"f>", b"<" + p + b"f "
+        self.f_any = re.compile(rb"<" + pe + rb"f[\s>/]")
         self.c_any = b"<" + p + b"c"
         self.ref_open = b"<" + p + b'c r="'
         self.formulas, self.all_referenced = True, False  # until survey() says otherwise
@@ -90,19 +91,24 @@ class _Layout:
             self.ref_open, start, stop
         )
 
-    def spans(self, body: bytes, row_no: int) -> list[tuple[int, int]] | None:
-        """Each run's cells in the row body (or where they would go), or None when the row
-        cannot be proven simple: a cell without a reference, a formula among the output cells,
-        anything unexpected. Those rows take the careful path."""
+    def spans(self, xml: bytes, at: int, end: int, row_no: int) -> list[tuple[int, int]] | None:
+        """Each run's cells in the row body ``xml[at:end]`` (or where they would go), or None
+        when the row cannot be proven simple: a cell without a reference, a formula among the
+        output cells, anything unexpected. Those rows take the careful path.
+
+        Searches are bounded, not made on a copy of the row: a map of a million rows reads
+        the part once."""
         if row_no == self.header_row or not self.runs:
             return None
-        if not self.all_referenced and body.count(self.c_any) != body.count(self.ref_open):
+        if not self.all_referenced and xml.count(self.c_any, at, end) != xml.count(
+            self.ref_open, at, end
+        ):
             return None  # a cell without a reference (positions implicit): careful
         row = str(row_no).encode() + b'"'
         out: list[tuple[int, int]] = []
-        pos = 0
+        pos = at
         for lo, hi, refs in self.runs:
-            span = self._run_span(body, row, pos, lo, hi, refs)
+            span = self._run_span(xml, end, row, pos, lo, hi, refs)
             if span is None:
                 return None
             out.append(span)
@@ -110,67 +116,70 @@ class _Layout:
         return out
 
     def _run_span(
-        self, body: bytes, row: bytes, pos: int, lo: int, hi: int, refs: list[bytes]
+        self, xml: bytes, end: int, row: bytes, pos: int, lo: int, hi: int, refs: list[bytes]
     ) -> tuple[int, int] | None:
         """Where a run's cells are in the row (from ``pos``), or where they would go."""
-        start = body.find(refs[0] + row, pos)
+        start = xml.find(refs[0] + row, pos, end)
         if start == -1:
-            found = self._seek(body, pos, lo, hi)
+            found = self._seek(xml, end, pos, lo)
             if found is None:
                 return None
-            start, inside = found
-            if not inside:
+            start, col = found
+            if col is None or col > hi:
                 return start, start
-        last = next((i for i in (body.find(r + row, start) for r in reversed(refs)) if i != -1), -1)
-        cell = self.cell_rx.match(body, last) if last != -1 else None
+        last = -1
+        for r in reversed(refs):
+            last = xml.find(r + row, start, end)
+            if last != -1:
+                break
+        cell = self.cell_rx.match(xml, last, end) if last != -1 else None
         if cell is None:
             return None
-        end = cell.end()
-        if self.formulas and (
-            body.find(self.f_open, start, end) != -1 or body.find(self.f_space, start, end) != -1
-        ):
+        stop = cell.end()
+        if self.formulas and self.f_any.search(xml, start, stop):
             return None  # a formula in an output cell: the careful path counts or refuses
-        return start, end
+        return start, stop
 
-    def _seek(self, body: bytes, pos: int, lo: int, hi: int) -> tuple[int, bool] | None:
-        """The first cell at or right of column ``lo`` from ``pos``: (where, inside the run).
+    def _seek(self, xml: bytes, end: int, pos: int, lo: int) -> tuple[int, int | None] | None:
+        """The first cell at or right of column ``lo`` from ``pos``: (where, its column), or
+        (where the run would go, None) when there is none.
 
         A row's last cell sitting left of the run (a first update: the output cells do not
         exist yet) is settled by one search from the end.
         """
-        last = body.rfind(self.ref_open, pos)
+        last = xml.rfind(self.ref_open, pos, end)
         if last == -1:
-            return (pos, False) if self._tail_ok(body, pos) else None
-        col = self._col_at(body, last)
+            return (pos, None) if self._tail_ok(xml, pos, end) else None
+        col = self._col_at(xml, last)
         if col is None:
             return None
         if col < lo:
-            cell = self.cell_rx.match(body, last)
-            if cell is None or not self._tail_ok(body, cell.end()):
+            cell = self.cell_rx.match(xml, last, end)
+            if cell is None or not self._tail_ok(xml, cell.end(), end):
                 return None
-            return cell.end(), False
+            return cell.end(), None
         q = pos
         while True:
-            i = body.find(self.ref_open, q)
+            i = xml.find(self.ref_open, q, end)
             if i == -1:
-                return (q, False) if self._tail_ok(body, q) else None
-            col = self._col_at(body, i)
+                return (q, None) if self._tail_ok(xml, q, end) else None
+            col = self._col_at(xml, i)
             if col is None:
                 return None
             if col >= lo:
-                return i, col <= hi
-            cell = self.cell_rx.match(body, i)
+                return i, col
+            cell = self.cell_rx.match(xml, i, end)
             if cell is None:
                 return None
             q = cell.end()
 
-    def _col_at(self, body: bytes, i: int) -> int | None:
-        r = _R_ATTR.match(body, i + len(self.ref_open) - 3)
+    def _col_at(self, xml: bytes, i: int) -> int | None:
+        r = _R_ATTR.match(xml, i + len(self.ref_open) - 3)
         return col_index(r.group(1).decode()) if r and r.group(1) else None
 
-    def _tail_ok(self, body: bytes, q: int) -> bool:
+    def _tail_ok(self, xml: bytes, q: int, end: int) -> bool:
         """Nothing but whitespace (or the row's extLst) after the last cell."""
-        tail = body[q:].lstrip()
+        tail = xml[q:end].lstrip()
         return not tail or tail.startswith(b"<" + self.p + b"extLst")
 
 
@@ -340,10 +349,7 @@ def map_rows(xml: bytes, cols: list[int], header_row: int) -> RowMap:
         attrs = m.group(1)
         i = attrs.find(b' r="')
         row_no = int(attrs[i + 4 : attrs.index(b'"', i + 4)]) if i != -1 else row_no + 1
-        spans = layout.spans(m.group(2) or b"", row_no)
-        if spans is not None:
-            spans = [(m.body_at + s, m.body_at + e) for s, e in spans]
-        rows.append((row_no, m, spans))
+        rows.append((row_no, m, layout.spans(xml, m.body_at, m.body_end, row_no)))
     return RowMap(xml, tuple(sorted(cols)), header_row, layout, (sd.end(), close.start()), rows)
 
 
