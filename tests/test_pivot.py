@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import csv
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from test_preservation import AS_OF, STAMP
-from xlsxparts import libreoffice_csv, members, raw_compressed
+from xlsxparts import libreoffice_convert, libreoffice_csv, members, raw_compressed
 
 import xlcrm
 
@@ -70,22 +69,7 @@ def pivot_fods(path: Path) -> Path:
 
 
 def libreoffice_xlsx(src: Path, outdir: Path) -> Path:
-    outdir.mkdir(exist_ok=True)
-    subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation=file://{outdir / 'profile'}",
-            "--headless",
-            "--convert-to",
-            "xlsx:Calc MS Excel 2007 XML",
-            "--outdir",
-            str(outdir),
-            str(src),
-        ],
-        capture_output=True,
-        timeout=180,
-        check=False,
-    )
+    libreoffice_convert(src, outdir, "xlsx:Calc MS Excel 2007 XML")
     out = outdir / (src.stem + ".xlsx")
     assert out.exists(), "LibreOffice made no xlsx"
     return out

@@ -65,11 +65,11 @@ def col_of(ref: str) -> str:
     return re.match(r"[A-Z]+", ref).group(0)
 
 
-def libreoffice_csv(path: Path, outdir: Path, sheet: int = 1) -> str:
-    """Convert one sheet to CSV with a real LibreOffice; it exits 0 even on failure."""
+def libreoffice_convert(path: Path, outdir: Path, filt: str) -> None:
+    """Convert with a real LibreOffice (own profile, headless); it exits 0 even on failure, so
+    callers assert on the file it makes."""
     outdir.mkdir(exist_ok=True)
     profile = outdir / "profile"
-    filt = f"csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,{sheet}"
     subprocess.run(
         [
             "soffice",
@@ -85,6 +85,12 @@ def libreoffice_csv(path: Path, outdir: Path, sheet: int = 1) -> str:
         timeout=180,
         check=False,
     )
+
+
+def libreoffice_csv(path: Path, outdir: Path, sheet: int = 1) -> str:
+    """One sheet as CSV, as LibreOffice reads it."""
+    filt = f"csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,{sheet}"
+    libreoffice_convert(path, outdir, filt)
     produced = list(outdir.glob(f"{path.stem}*.csv"))
     assert produced, "LibreOffice produced no CSV: it could not open the file"
     return produced[0].read_text("utf-8")
