@@ -17,9 +17,7 @@ from __future__ import annotations
 import argparse
 import functools
 import importlib
-import shutil
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -27,7 +25,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from generate import AS_OF, cached  # noqa: E402
+from generate import bare_read, book_options, working_copy  # noqa: E402
 
 # (module, function): the calls whose start and end make the timeline
 TRACED = [
@@ -74,32 +72,15 @@ class Trace:
         setattr(mod, name, traced)
 
 
-def bare_read(path: Path) -> float:
-    import fastexcel
-
-    t = time.perf_counter()
-    reader = fastexcel.read_excel(str(path))
-    for name in reader.sheet_names:
-        reader.load_sheet(name).to_arrow()
-    return time.perf_counter() - t
-
-
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--customers", type=int, default=100_000)
-    ap.add_argument("--sales", type=int, default=1_048_575)
+    ap = book_options(argparse.ArgumentParser())
     ap.add_argument("--rerun", action="store_true")
     a = ap.parse_args()
-    src = cached(a.customers, a.sales)
 
     import xlcrm
     from xlcrm import rules
 
-    with tempfile.TemporaryDirectory(dir=src.parent) as tmp:
-        path = Path(tmp) / src.name
-        shutil.copy(src, path)
-        if a.rerun:
-            xlcrm.update(path, backup=False, as_of=AS_OF)
+    with working_copy(a.customers, a.sales, a.rerun) as path:
         read = bare_read(path)
         trace = Trace()
         for module, name in TRACED:
@@ -108,12 +89,12 @@ def main() -> None:
             trace.wrap(fam.__name__, "compute", f"rules: {fam.__name__.rsplit('.', 1)[1]}")
         trace.t0 = time.perf_counter()
         cpu0 = time.process_time()
-        result = xlcrm.update(path, backup=False, as_of=AS_OF)
+        result = xlcrm.update(path, backup=False)
         total = time.perf_counter() - trace.t0
         cpu = time.process_time() - cpu0
         assert result.written, result.fatal
 
-    print(f"\n{src.name}{' (updated once before)' if a.rerun else ''}\n")
+    print(f"\n{path.name}{' (updated once before)' if a.rerun else ''}\n")
     print("| thread | call | from s | to s | seconds |")
     print("| --- | --- | ---: | ---: | ---: |")
     for thread, what, start, end in sorted(trace.calls, key=lambda c: c[2]):

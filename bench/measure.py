@@ -19,6 +19,7 @@ from pathlib import Path
 
 
 def read(path: Path) -> None:
+    # generate.bare_read does the same; importing that module here would time its imports
     import fastexcel
 
     reader = fastexcel.read_excel(str(path))

@@ -12,48 +12,30 @@ The fast reader alone is timed in the same process for the ratio.
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from generate import cached  # noqa: E402
+from generate import bare_read, book_options, working_copy  # noqa: E402
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--customers", type=int, default=100_000)
-    ap.add_argument("--sales", type=int, default=1_048_575)
+    ap = book_options(argparse.ArgumentParser())
     ap.add_argument("--rerun", action="store_true")
     a = ap.parse_args()
-    src = cached(a.customers, a.sales)
 
-    import fastexcel
     import pandas as pd
 
-    import xlcrm
     from xlcrm.pipeline import UpdateResult, _map_ahead, _write
     from xlcrm.reader import read_book
     from xlcrm.rules import UPDATED_AT, compute_all
     from xlcrm.validate import check_raw, check_sheet
 
-    with tempfile.TemporaryDirectory(dir=src.parent) as tmp:
-        path = Path(tmp) / src.name
-        shutil.copy(src, path)
-        if a.rerun:
-            xlcrm.update(path, backup=False)
-        times: dict[str, float] = {}
-
-        t = time.perf_counter()
-        reader = fastexcel.read_excel(str(path))
-        for name in reader.sheet_names:
-            reader.load_sheet(name).to_arrow()
-        times["fast reader alone, every sheet"] = time.perf_counter() - t
-
+    with working_copy(a.customers, a.sales, a.rerun) as path:
+        times: dict[str, float] = {"fast reader alone, every sheet": bare_read(path)}
         mapped = []
         t = time.perf_counter()
         raw = read_book(path, then=check_sheet, meanwhile=lambda: mapped.append(_map_ahead(path)))
@@ -69,10 +51,10 @@ def main() -> None:
         times["rule families"] = time.perf_counter() - t
         result = UpdateResult(path, path, problems=problems)
         t = time.perf_counter()
-        _write(path, Path(tmp) / "out.xlsx", book, outputs, result, mapped[0])
+        _write(path, path.with_name("out.xlsx"), book, outputs, result, mapped[0])
         times["write-back (patch, owned sheets, zip)"] = time.perf_counter() - t
 
-    print(f"\n{src.name}{' (updated once before)' if a.rerun else ''}\n")
+    print(f"\n{path.name}{' (updated once before)' if a.rerun else ''}\n")
     print("| stage | seconds |")
     print("| --- | ---: |")
     for stage, secs in times.items():
