@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import xlsxwriter
 
+from xlcrm.present.columns import label
 from xlcrm.rules import output_columns
 from xlcrm.schema import sheet_spec
 
@@ -32,7 +33,7 @@ def generate(path: Path, customers: int = 100_000, sales: int = 1_048_575, seed:
     date = wb.add_format({"num_format": "yyyy-mm-dd"})
     money = wb.add_format({"num_format": "#,##0.00"})
     spec = sheet_spec("customers")
-    cols = [c.label() for c in spec.columns] + [o.en for o in output_columns()]
+    cols = [c.label() for c in spec.columns] + [label(o.key) for o in output_columns()]
     ws = wb.add_worksheet("Customers")
     ws.add_table(
         0,

@@ -38,7 +38,7 @@ def update(path: Path) -> None:
     import xlcrm
 
     r = xlcrm.update(path, backup=False)
-    assert r.written, (r.fatal, [p.as_text() for p in r.errors[:3]])
+    assert r.written, (r.fatal, [p.text() for p in r.errors[:3]])
 
 
 def naive(path: Path) -> None:
@@ -83,6 +83,7 @@ def naive_all(path: Path) -> None:
     import pandas as pd
 
     from xlcrm.book import book_from_frames
+    from xlcrm.present.columns import display, label
     from xlcrm.rules import UPDATED_AT, compute_all, output_columns
     from xlcrm.schema import sheet_spec
 
@@ -103,12 +104,14 @@ def naive_all(path: Path) -> None:
         frames[kind] = frame[[c.key for c in spec.columns if c.key in frame]]
     from generate import AS_OF
 
-    outputs = compute_all(book_from_frames(frames, AS_OF, {"points_sheet": False}))
+    book = book_from_frames(frames, AS_OF, {"points_sheet": False})
+    outputs = compute_all(book)
     outputs[UPDATED_AT.key] = pd.Timestamp.now().floor("s")
+    outputs = display(outputs, output_columns(), book.settings, "en")
     wb = openpyxl.load_workbook(path)
     ws = wb["Customers"]
     header = {c.value: c.column for c in ws[1]}
-    cols = [(header[o.en], o.key) for o in output_columns() if o.en in header]
+    cols = [(header[label(o.key)], o.key) for o in output_columns() if label(o.key) in header]
     for row, values in zip(outputs.index, outputs.itertuples(index=False), strict=True):
         rec = values._asdict()
         for col, key in cols:

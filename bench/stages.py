@@ -27,12 +27,11 @@ def main() -> None:
     ap.add_argument("--rerun", action="store_true")
     a = ap.parse_args()
 
-    import pandas as pd
-
-    from xlcrm.pipeline import UpdateResult, _map_ahead, _write
+    from xlcrm.engine import compute
+    from xlcrm.filedoor import _map_ahead, _write
     from xlcrm.reader import read_book
-    from xlcrm.rules import UPDATED_AT, compute_all
-    from xlcrm.validate import check_raw, check_sheet
+    from xlcrm.results import UpdateResult
+    from xlcrm.validation import check_raw, check_sheet
 
     with working_copy(a.customers, a.sales, a.rerun) as path:
         times: dict[str, float] = {"fast reader alone, every sheet": bare_read(path)}
@@ -46,13 +45,12 @@ def main() -> None:
         book, problems = check_raw(raw)
         times["checks across sheets"] = time.perf_counter() - t
         t = time.perf_counter()
-        outputs = compute_all(book)
-        outputs[UPDATED_AT.key] = pd.Timestamp.now().floor("s")
-        times["rule families"] = time.perf_counter() - t
-        result = UpdateResult(path, path, problems=problems)
+        computed = compute(book, problems)
+        times["rule families and the owned sheets' content"] = time.perf_counter() - t
+        result = UpdateResult(path, problems=problems, out=path, lang="en")
         t = time.perf_counter()
-        _write(path, path.with_name("out.xlsx"), book, outputs, result, mapped[0])
-        times["write-back (patch, owned sheets, zip)"] = time.perf_counter() - t
+        _write(path, path.with_name("out.xlsx"), book, computed, result, mapped[0])
+        times["write-back (words, patch, owned sheets, zip)"] = time.perf_counter() - t
 
     print(f"\n{path.name}{' (updated once before)' if a.rerun else ''}\n")
     print("| stage | seconds |")

@@ -121,3 +121,24 @@ def book(tmp_path: Path):
 def rows_frame(rows, columns: list[str]) -> pd.DataFrame:
     """Records as a sheet's frame, indexed by the Excel rows they would have under a header."""
     return pd.DataFrame(list(rows), columns=columns).set_axis(range(2, 2 + len(rows)))
+
+
+def worded(book, outputs=None) -> pd.DataFrame:
+    """The engine's outputs for a book as the owner reads them, in the book's language,
+    indexed by customer ID."""
+    from xlcrm.present.columns import display
+    from xlcrm.rules import compute_all, output_columns
+
+    out = compute_all(book) if outputs is None else outputs
+    shown = display(out, output_columns(), book.settings, book.settings.get("language", "en"))
+    shown.index = book.frame("customers")["customer_id"].tolist()
+    return shown
+
+
+def points_rows(book, room: int | None = None) -> list[list[object]]:
+    """The Points sheet body as it is written: worded, dates as dates, blanks None."""
+    from xlcrm.owned import points_sheet
+    from xlcrm.present.sheets import body_rows, render
+
+    content, _ = points_sheet(book) if room is None else points_sheet(book, room=room)
+    return body_rows(render(content, book.settings, book.settings.get("language", "en")))

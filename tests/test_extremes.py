@@ -98,7 +98,7 @@ def test_merged_title_and_merged_header_cell(tmp_path):
 
     path = _custom_book(tmp_path / "merged.xlsx", place)
     v = xlcrm.validate(path, as_of=AS_OF)
-    assert v.ok, [p.as_text() for p in v.problems]
+    assert v.ok, [p.text() for p in v.problems]
     assert v.book.sheets["customers"].header_row == 3
     assert v.book.frame("customers")["customer_id"].tolist() == ["C1", "C2", "1003"]
     r = xlcrm.update(path, as_of=AS_OF)

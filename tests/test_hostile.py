@@ -153,7 +153,7 @@ def test_cells_with_control_characters_and_long_text(book):
     sheets["Customers"][1].append("x" * 32_000)
     path = write_book(book().with_name("ctl.xlsx"), sheets)
     r = xlcrm.update(path, as_of=__import__("datetime").date(2024, 6, 30))
-    assert r.written, (r.fatal, [p.as_text() for p in r.errors])
+    assert r.written, (r.fatal, [p.text() for p in r.errors])
     assert r.outputs["orders"].tolist() == [2, 1, 1]
 
 

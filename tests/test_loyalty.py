@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from conftest import rows_frame, write_book
+from conftest import points_rows, rows_frame, worded, write_book
 
 import xlcrm
 from xlcrm.book import book_from_frames
+from xlcrm.owned import points_sheet
+from xlcrm.present.sheets import render
 from xlcrm.rules import compute_all, family_problems
-from xlcrm.rules.loyalty import ledger_columns
 
 AS_OF = dt.date(2024, 6, 30)
 D = pd.Timestamp
@@ -25,10 +26,7 @@ NO_BONUS = {
 
 def ledger_rows(b) -> list[list[object]]:
     """The Points sheet body as rows, the way it is written (dates as dates)."""
-    cols = [c.tolist() for _, c in ledger_columns(b)]
-    return [
-        [v.date() if isinstance(v, pd.Timestamp) else v for v in r] for r in zip(*cols, strict=True)
-    ]
+    return points_rows(b)
 
 
 def book(customers, sales=(), redemptions=(), contacts=(), as_of=AS_OF, **settings):
@@ -45,6 +43,11 @@ def book(customers, sales=(), redemptions=(), contacts=(), as_of=AS_OF, **settin
 
 
 def outputs(b):
+    """What the owner reads in the output columns, by customer ID."""
+    return worded(b)
+
+
+def codes(b):
     out = compute_all(b)
     out.index = b.frame("customers")["customer_id"].tolist()
     return out
@@ -119,7 +122,8 @@ def test_over_redemption_is_an_error_naming_the_row():
     )
     probs = family_problems(b)
     assert [(p.row, p.code) for p in probs] == [(2, "over_redeemed"), (4, "over_redeemed")]
-    assert "10 available" in probs[1].message  # row 2 still counts until it is fixed
+    assert "10 available" in probs[1].message("en")  # row 2 still counts until it is fixed
+    assert probs[1].params == {"available": 10}
 
 
 def test_leap_day_birthday_and_signup():
@@ -178,18 +182,26 @@ def test_tiers_keep_period_and_gap():
     )
     out = outputs(b)
     assert out.loc["a", "tier"] == "Silver" and out.loc["a", "tier_since"] == D("2023-03-01")
-    assert out.loc["b", "tier"] == "Standard" or pd.isna(out.loc["b", "tier"])
-    later = outputs(book({"customer_id": ["a"]}, sales, as_of=dt.date(2024, 3, 2)))
+    assert out.loc["b", "tier"] == "Standard"  # b's only purchase is after the as-of date
+    later_book = book({"customer_id": ["a"]}, sales, as_of=dt.date(2024, 3, 2))
+    later = outputs(later_book)
     assert later.loc["a", "tier"] == "Standard"  # window and keep period both over
     assert later.loc["a", "tier_change"] == "down"
     assert later.loc["a", "tier_gap"] == "¥2,000 more to reach Silver (or 5 more orders)"
+    neutral = codes(later_book).loc["a"]
+    assert (neutral["tier"], neutral["tier_change"], neutral["tier_gap"]) == (
+        "standard",
+        "down",
+        "silver",
+    )
+    assert (neutral["tier_gap__spend"], neutral["tier_gap__orders"]) == (2000.0, 5)
 
 
 def test_gold_multiplier_applies_after_reaching_gold():
     sales = [(D("2024-01-01"), "o1", "a", 10000.0), (D("2024-02-01"), "o2", "a", 100.0)]
     out = outputs(book({"customer_id": ["a"]}, sales))
     assert out.loc["a", "points_earned"] == 10000 + 150  # gold from o1 on: 1.5x on o2
-    assert out.loc["a", "tier"] == "Gold" and out.loc["a", "tier_gap"] == ""
+    assert out.loc["a", "tier"] == "Gold" and pd.isna(out.loc["a", "tier_gap"])
 
 
 def test_chinese_tier_names_and_gap():
@@ -244,8 +256,6 @@ def test_order_independent_and_idempotent(tmp_path):
 
 
 def test_points_sheet_keeps_to_the_row_limit_by_leaving_off_the_oldest_days():
-    from xlcrm.pipeline import points_sheet
-
     b = book(
         {"customer_id": ["a", "b"]},
         [
@@ -256,13 +266,17 @@ def test_points_sheet_keeps_to_the_row_limit_by_leaving_off_the_oldest_days():
             (D("2024-04-10"), "o5", "a", 50.0),
         ],
     )
-    full, left = points_sheet(b)
-    assert left == 0 and len(full.columns[0][1]) == 5
+    full, notes = points_sheet(b)
+    assert notes == [] and len(full.frame) == 5
     # room for 3 of 5: Jan and Feb go (the oldest whole days); listed by customer, then date
-    cut, left = points_sheet(b, room=3)
-    dates = [d.date() for d in cut.columns[0][1]]
-    assert left == 2 and dates == [dt.date(2024, 3, 10), dt.date(2024, 4, 10), dt.date(2024, 3, 10)]
-    assert "events from 2024-03-10 on are listed; 2 earlier ones" in cut.rows[0][0]
-    balances = dict(zip(cut.columns[1][1], cut.columns[5][1], strict=True))
+    cut, notes = points_sheet(b, room=3)
+    dates = [d.date() for d in cut.frame["date"]]
+    assert [n.params["count"] for n in notes] == [2]
+    assert dates == [dt.date(2024, 3, 10), dt.date(2024, 4, 10), dt.date(2024, 3, 10)]
+    title = render(cut, b.settings, "en").title
+    assert "events from 2024-03-10 on are listed; 2 earlier ones" in title
+    assert "2024-03-10 起的记录；更早的 2 条" in render(cut, b.settings, "zh").title
+    balances = dict(zip(cut.frame["customer_id"], cut.frame["balance"], strict=True))
     assert balances == {"a": 90, "b": 60}  # running balances still count the left-off events
-    assert points_sheet(b, room=2)[1] == 4  # 2024-03-10 does not fit whole, so it goes too
+    # 2024-03-10 does not fit whole, so it goes too
+    assert points_sheet(b, room=2)[1][0].params["count"] == 4

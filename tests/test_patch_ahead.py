@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from conftest import basic_sheets, write_book
+from xlsxparts import append_columns
 
 from xlcrm.reader import read_book
-from xlcrm.rules.base import OutputColumn
 from xlcrm.xlsx.cellrender import Column, row_cells, row_elements
 from xlcrm.xlsx.sheetpatch import ColumnPlan, PatchReport, map_rows, patch_sheet
 from xlcrm.xlsx.styles import Styles
@@ -123,10 +123,7 @@ def test_a_map_of_other_columns_or_bytes_is_not_used():
         assert got == want
 
 
-COLUMNS = [
-    OutputColumn("n", "Number out", "数", "number", 10, "", ""),
-    OutputColumn("t", "Text out", "文本", "text", 10, "", ""),
-]
+COLUMNS = [("n", "Number out", "number"), ("t", "Text out", "text")]
 
 
 def _customers_part(path: Path) -> bytes:
@@ -142,13 +139,13 @@ def test_write_back_uses_a_map_only_of_the_same_part(tmp_path: Path):
     sheets["Customers"][2][4] = dt.date(1985, 2, 3)  # a number cell: the part's bytes change
     new = write_book(tmp_path / "new.xlsx", sheets)
     outputs = pd.DataFrame({"n": [1.5, 2.0, None], "t": ["a", None, "茶"]}, index=[2, 3, 4])
-    stale = map_output_cells(old, "Customers", 1, COLUMNS)
-    fresh = map_output_cells(new, "Customers", 1, COLUMNS)
+    stale = map_output_cells(old, "Customers", 1, append_columns(COLUMNS))
+    fresh = map_output_cells(new, "Customers", 1, append_columns(COLUMNS))
     assert stale.member != fresh.member and fresh.cols == (6, 7)
     results = {}
     for name, mapped in (("none", None), ("stale", stale), ("fresh", fresh)):
         dst = tmp_path / f"{name}.xlsx"
-        write_back(new, dst, "Customers", 1, outputs, COLUMNS, [], mapped=mapped)
+        write_back(new, dst, "Customers", 1, append_columns(COLUMNS, outputs), [], mapped=mapped)
         results[name] = _customers_part(dst)
     assert results["stale"] == results["none"] == results["fresh"]
     assert b'<c r="F2"' in results["none"] and b'<c r="G4"' in results["none"]

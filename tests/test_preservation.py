@@ -16,11 +16,12 @@ import xlsxwriter
 from xlsxparts import cells, col_of, libreoffice_csv, members, outside_sheetdata, raw_compressed
 
 import xlcrm
+from xlcrm.present.columns import label
 from xlcrm.rules import output_columns
 
 AS_OF = dt.date(2024, 6, 30)
 STAMP = dt.datetime(2024, 7, 1, 8, 0)
-LABELS = [c.en for c in output_columns()]
+LABELS = [label(c.key) for c in output_columns()]
 
 
 def tiny_png() -> bytes:

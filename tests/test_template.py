@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 import xlcrm
 from xlcrm.cli import main
+from xlcrm.present.columns import label, labels
 from xlcrm.rules import output_columns
 from xlcrm.schema import sheet_spec
 
@@ -55,7 +56,7 @@ def test_template_layout_en_and_zh(tmp_path):
         ]
         c = s[cust.label(lang)]
         expected = [col.label(lang) for col in cust.columns] + [
-            o.label(lang) for o in output_columns()
+            label(o.key, lang) for o in output_columns()
         ]
         assert c["headers"] == expected
         assert c["freeze"] == "A2"
@@ -64,7 +65,7 @@ def test_template_layout_en_and_zh(tmp_path):
         assert all(x and "xlcrm" in x for x in c["comments"][n_in:])
         assert any('"是,否"' in f or '"yes,no"' in f for _, f in c["validations"])
         r = xlcrm.validate(path)
-        assert r.exit_code == 0, [p.as_text() for p in r.problems]
+        assert r.exit_code == 0, [p.text() for p in r.problems]
 
 
 def test_init_refuses_to_overwrite(tmp_path):
@@ -80,7 +81,7 @@ def test_demo_book_validates_and_covers_the_cases(tmp_path):
     path = tmp_path / "demo.xlsx"
     xlcrm.init_workbook(path, demo=300, seed=3)
     r = xlcrm.validate(path)
-    assert r.errors == [] and r.warnings == [], [p.as_text() for p in r.problems[:5]]
+    assert r.errors == [] and r.warnings == [], [p.text() for p in r.problems[:5]]
     b = r.book
     sales, contacts = b.frame("sales"), b.frame("contacts")
     assert (sales["amount"] < 0).any()  # refunds
@@ -107,7 +108,7 @@ def test_no_output_header_can_be_read_as_an_owner_column():
     clashes = [
         (name, owner[normalize_label(name)])
         for oc in output_columns()
-        for name in (oc.en, oc.zh, oc.key)
+        for name in labels(oc.key)
         if normalize_label(name) in owner
     ]
     assert clashes == []

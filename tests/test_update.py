@@ -14,10 +14,11 @@ from xlsxparts import cells, members
 
 import xlcrm
 from xlcrm.cli import main
+from xlcrm.present.columns import label
 from xlcrm.rules import output_columns
 
 STAMP = dt.datetime(2024, 7, 1, 9, 30)
-LABELS = [c.en for c in output_columns()]
+LABELS = [label(c.key) for c in output_columns()]
 
 
 def run_update(path, **kw):
@@ -131,7 +132,11 @@ def test_keep_going_writes_rest_and_lists_problems(book):
     assert all("<ns0:f" not in x for x in raw.values())  # nothing became a formula
     header, values = customers_values(path)
     c1 = {row[0]: dict(zip(header, row, strict=True)) for row in values}["C1"]
-    assert c1["Revenue"] == 0  # both of C1's rows had errors and were left out
+    # both of C1's sales rows had errors and were left out: no number of C1's may look
+    # current, so its outputs are cleared and the reason says why
+    assert c1["Revenue"] is None and c1["Orders"] is None and c1["Points balance"] is None
+    assert c1["Reason"].startswith("left out")
+    assert r.customers_left_out == 1 and r.cleared == [2]
 
 
 def test_problems_sheet_cleared_when_no_problems(book):
@@ -431,7 +436,7 @@ def test_the_threaded_read_and_rules_give_what_one_thread_gives(tmp_path):
     from xlcrm.api import init_workbook
     from xlcrm.reader import read_book
     from xlcrm.rules import FAMILIES, compute_all
-    from xlcrm.validate import check_raw, check_sheet
+    from xlcrm.validation import check_raw, check_sheet
 
     path = tmp_path / "demo.xlsx"
     init_workbook(path, demo=300)

@@ -41,7 +41,7 @@ def test_text_in_amount_after_many_numbers_is_seen(book):
     r = problems(book(sheets))
     bad = [p for p in r.errors if p.code == "bad_number"]
     assert [(p.row, p.column, p.value) for p in bad] == [(2502, "E", "12,5")]
-    assert "comma" in bad[0].message
+    assert "comma" in bad[0].message()
     unknown = [p for p in r.errors if p.code == "unknown_customer"]
     assert [(p.row, p.column, p.value) for p in unknown] == [(2503, "C", "C-100")]
 
@@ -55,10 +55,10 @@ def test_dates_typed_as_text(book):
     r = problems(book(sheets))
     warn = {p.row: p for p in r.warnings if p.code == "date_as_text"}
     assert set(warn) == {2, 3, 4}
-    assert all("2024-03-15" in p.message for p in warn.values())
+    assert all("2024-03-15" in p.message() for p in warn.values())
     err = [p for p in r.errors if p.code == "bad_date"]
     assert [(p.row, p.column) for p in err] == [(5, "A")]
-    assert "ambiguous" in err[0].message
+    assert "ambiguous" in err[0].message()
     dates = r.book.frame("sales")["date"]
     assert dates.loc[2] == dates.loc[3] == dates.loc[4]
 
@@ -94,7 +94,7 @@ def test_duplicates_unknowns_referrals(book):
     assert ("error", "self_referral", "Customers", "F", 2) in c
     assert ("error", "unknown_customer", "Customers", "F", 3) in c
     dup = next(p for p in r.errors if p.code == "duplicate_id")
-    assert "row 3" in dup.message
+    assert "row 3" in dup.message()
 
 
 def test_an_order_id_used_for_two_customers_flags_the_later_lines(book):
@@ -196,13 +196,17 @@ def test_missing_required_column_is_an_error_naming_it(book):
     ]
     r = problems(book(sheets))
     p = next(p for p in r.errors if p.code == "missing_column")
-    assert p.sheet == "Sales" and "Amount" in p.message and "金额" in p.message
+    assert p.sheet == "Sales" and "Amount" in p.message() and "金额" in p.message()
 
 
 def test_optional_sheets_missing_are_notes(book):
     r = problems(book())
-    notes = {p.sheet for p in r.problems if p.code == "sheet_missing"}
-    assert notes == {"Contacts", "Redemptions", "Settings"}
+    notes = {p.kind for p in r.problems if p.code == "sheet_missing"}
+    assert notes == {"contacts", "redemptions", "settings"}
+    lines = [p.text() for p in r.notes]
+    assert "NOTE Contacts: No Contacts sheet: no entries." in lines
+    assert "NOTE Settings: No Settings sheet: default settings are used." in lines
+    assert "提示 联系记录：没有联系记录工作表：按无记录处理。" in [p.text("zh") for p in r.notes]
     assert r.exit_code == 0
 
 

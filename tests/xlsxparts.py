@@ -94,3 +94,17 @@ def libreoffice_csv(path: Path, outdir: Path, sheet: int = 1) -> str:
     produced = list(outdir.glob(f"{path.stem}*.csv"))
     assert produced, "LibreOffice produced no CSV: it could not open the file"
     return produced[0].read_text("utf-8")
+
+
+def append_columns(spec: list[tuple[str, str, str]], frame=None):
+    """A placement for the writer alone: each (key, header, kind) appended after the last used
+    column, with its values from ``frame`` (None: positions only, for a row map)."""
+    from xlcrm.xlsx.writeback import ColumnOut
+
+    def place(header: dict[int, str], used: int, taken: list[str]) -> list[ColumnOut]:
+        return [
+            ColumnOut(used + i, kind, None if frame is None else frame[key], head)
+            for i, (key, head, kind) in enumerate(spec, start=1)
+        ]
+
+    return place

@@ -1,19 +1,35 @@
 """xlcrm: a small business's Excel workbook of customers and sales, as a working CRM."""
 
+from __future__ import annotations
+
+from typing import Any
+
 __version__ = "0.1.0"
 
-from .api import init_workbook
-from .due import DueResult, due
-from .pipeline import UpdateResult, update
-from .validate import ValidationResult, validate
+# the API is imported when first used: `xlcrm --version` must not pay for pandas
+_API = {
+    "validate": "api",
+    "update": "api",
+    "due": "api",
+    "init_workbook": "api",
+    "ValidationResult": "results",
+    "UpdateResult": "results",
+    "DueResult": "results",
+}
 
-__all__ = [
-    "DueResult",
-    "UpdateResult",
-    "ValidationResult",
-    "__version__",
-    "due",
-    "init_workbook",
-    "update",
-    "validate",
-]
+__all__ = ["__version__", *_API]
+
+
+def __getattr__(name: str) -> Any:
+    module = _API.get(name)
+    if module is None:
+        raise AttributeError(f"module 'xlcrm' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

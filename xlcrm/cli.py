@@ -13,7 +13,6 @@ import click
 
 from . import __version__
 from .problems import Problem
-from .validate import ValidationResult, validate
 
 FORMAT = click.Choice(["text", "json"])
 
@@ -25,6 +24,12 @@ def _date(ctx, param, value):
         return dt.date.fromisoformat(value)
     except ValueError as exc:
         raise click.BadParameter("use year-month-day, e.g. 2024-03-15") from exc
+
+
+def _say(code: str, **params) -> str:
+    from .present.words import say
+
+    return say(code, "en", **params)
 
 
 class _Guarded(click.Group):
@@ -40,14 +45,10 @@ class _Guarded(click.Group):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(141)
         except KeyboardInterrupt:
-            click.echo("Interrupted; nothing was left half-written.", err=True)
+            click.echo(_say("ui.interrupted"), err=True)
             sys.exit(130)
         except Exception as exc:  # the last resort; every known failure is reported earlier
-            click.echo(
-                f"xlcrm: unexpected {type(exc).__name__}: {exc}. Nothing was written. "
-                "Please report this with the file if you can.",
-                err=True,
-            )
+            click.echo(_say("ui.unexpected", kind=type(exc).__name__, detail=exc), err=True)
             sys.exit(3)
 
 
@@ -57,15 +58,24 @@ def main() -> None:
     """xlcrm: your Excel workbook of customers and sales, as a working CRM."""
 
 
+LANG = click.option(
+    "--lang",
+    type=click.Choice(["en", "zh"]),
+    default=None,
+    help="Words in this language (default: the book's own, from Settings or its headers).",
+)
+
+
 @main.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
 def template(path: Path, lang: str) -> None:
     """Write the empty xlcrm workbook template to PATH."""
+    from .present.words import say
     from .template import build_workbook
 
     build_workbook(path, lang)
-    click.echo(f"Wrote {path}")
+    click.echo(say("ui.template.wrote", lang, path=path))
 
 
 @main.command()
@@ -83,22 +93,28 @@ def template(path: Path, lang: str) -> None:
 def init(path: Path, lang: str, demo: int | None, seed: int, force: bool) -> None:
     """Create a new workbook at PATH from the template."""
     from .api import init_workbook
+    from .present.words import say
 
     if path.exists() and not force:
-        click.echo(f"{path} already exists; use --force to overwrite it.", err=True)
+        click.echo(say("ui.exists", lang, path=path), err=True)
         sys.exit(2)
     init_workbook(path, lang=lang, demo=demo, seed=seed)
-    what = f" with {demo} demo customers" if demo else ""
-    click.echo(f"Created {path}{what}.")
+    if demo:
+        click.echo(say("ui.init.created_demo", lang, path=path, count=demo))
+    else:
+        click.echo(say("ui.init.created", lang, path=path))
 
 
 @main.command(name="validate")
 @click.argument("book", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=FORMAT, default="text", show_default=True)
 @click.option("--as-of", "as_of", callback=_date, help="Check dates against this day (YYYY-MM-DD).")
-def validate_cmd(book: Path, fmt: str, as_of: dt.date | None) -> None:
+@LANG
+def validate_cmd(book: Path, fmt: str, as_of: dt.date | None, lang: str | None) -> None:
     """Check BOOK and list every problem. Exit 0 = no errors, 1 = errors, 2 = unreadable."""
-    result = validate(book, as_of=as_of)
+    from .api import validate
+
+    result = validate(book, as_of=as_of, lang=lang)
     if fmt == "json":
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
     else:
@@ -123,6 +139,7 @@ def validate_cmd(book: Path, fmt: str, as_of: dt.date | None) -> None:
     help="Leave rows with errors out, write the rest, list problems in a Problems sheet.",
 )
 @click.option("--format", "fmt", type=FORMAT, default="text", show_default=True)
+@LANG
 @click.option("--stamp", hidden=True, help="Fixed 'updated at' time (tests).")
 def update_cmd(
     books: tuple[Path, ...],
@@ -132,17 +149,17 @@ def update_cmd(
     no_backup: bool,
     keep_going: bool,
     fmt: str,
+    lang: str | None,
     stamp: str | None,
 ) -> None:
     """Validate BOOK(s), compute every output column and write it back.
 
     Exit 0 = written (or dry run), 1 = errors blocked the write, 2 = unreadable or not writable.
     """
-    from .pipeline import update
+    from .api import update
 
     if out and len(books) > 1:
         raise click.UsageError("-o/--out takes one BOOK")
-    fixed = dt.datetime.fromisoformat(stamp) if stamp else None
     worst = 0
     docs = []
     for i, book in enumerate(books, start=1):
@@ -155,7 +172,8 @@ def update_cmd(
             dry_run=dry_run,
             backup=not no_backup,
             keep_going=keep_going,
-            stamp=fixed,
+            stamp=stamp,
+            lang=lang,
         )
         worst = max(worst, r.exit_code)
         if fmt == "json":
@@ -184,36 +202,43 @@ def update_cmd(
     show_default=True,
 )
 @click.option("--keep-going", is_flag=True, help="Leave rows with errors out instead of stopping.")
+@LANG
 def due_cmd(
-    book: Path, days: int | None, as_of: dt.date | None, fmt: str, keep_going: bool
+    book: Path,
+    days: int | None,
+    as_of: dt.date | None,
+    fmt: str,
+    keep_going: bool,
+    lang: str | None,
 ) -> None:
     """Print the contacts due in BOOK, most urgent first. Writes nothing."""
-    from .due import due, headers
+    from .api import due
 
-    r = due(book, days=days, as_of=as_of, keep_going=keep_going)
+    r = due(book, days=days, as_of=as_of, keep_going=keep_going, lang=lang)
     if r.fatal:
-        click.echo(f"{book}: {r.fatal}", err=True)
+        click.echo(r.summary(), err=True)
         sys.exit(2)
     if r.frame is None:
         for p in r.errors:
-            click.echo(_line(p), err=True)
-        click.echo(f"{book}: {len(r.errors)} error(s); fix them or use --keep-going.", err=True)
+            click.echo(_line(p, r.lang), err=True)
+        click.echo(r.summary(), err=True)
         sys.exit(1)
-    records = r.records()
+    headers, rows = r.table()
+    rows = [[v.isoformat() if isinstance(v, dt.date) else v for v in row] for row in rows]
     if fmt == "json":
-        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(r.records(), ensure_ascii=False, indent=2))
     elif fmt == "csv":
         import csv
         import io
 
         buf = io.StringIO()
         writer = csv.writer(buf)
-        writer.writerow(headers(r.lang))
-        writer.writerows([list(rec.values()) for rec in records])
+        writer.writerow(headers)
+        writer.writerows(rows)
         click.echo(buf.getvalue(), nl=False)
     else:
-        _table(headers(r.lang), [list(rec.values()) for rec in records])
-        click.echo(f"{len(records)} contact(s) due as of {r.as_of}.")
+        _table(headers, rows)
+        click.echo(r.summary())
     sys.exit(0)
 
 
@@ -245,47 +270,28 @@ def _pad(text: str, width: int) -> str:
 
 def print_update(r) -> None:
     if r.fatal:
-        click.echo(f"{r.path}: {r.fatal}", err=True)
+        click.echo(r.summary(), err=True)
         return
-    if r.errors and not (r.written or r.dry_run):
+    if r.blocked:
         for p in r.problems:
-            click.echo(_line(p))
-        click.echo(
-            f"{r.path}: NOT UPDATED: {len(r.errors)} error(s). Fix them, or run with "
-            "--keep-going to update the rest."
-        )
+            click.echo(_line(p, r.lang))
+        click.echo(r.summary())
         return
-    what = "dry run, nothing written" if r.dry_run else f"written to {r.out}"
-    extra = (
-        f", {r.sales_after_as_of:,} sales after the as-of date ignored"
-        if r.sales_after_as_of
-        else ""
-    )
-    for p in r.problems:
-        if p.severity == "note":
-            click.echo(_line(p))
-    left = f", {r.rows_left_out:,} rows with errors left out" if r.rows_left_out else ""
-    n_warn = len([p for p in r.problems if p.severity == "warning"])
-    click.echo(
-        f"{r.path}: {r.customers:,} customers, {r.sales_rows:,} sales rows{extra}{left}; "
-        f"{len(r.columns)} columns as of {r.as_of}; {n_warn} warning(s); {what} "
-        f"in {r.seconds:.1f} s."
-    )
+    for p in r.notes:
+        click.echo(_line(p, r.lang))
+    click.echo(r.summary())
 
 
-def print_validation(result: ValidationResult) -> None:
+def print_validation(result) -> None:
     if result.fatal:
-        click.echo(f"{result.path}: {result.fatal}", err=True)
+        click.echo(result.summary(), err=True)
         return
     for p in result.problems:
-        click.echo(_line(p))
-    n_err, n_warn = len(result.errors), len(result.warnings)
-    rows = ", ".join(f"{n:,} {name}" for name, n in result.rows.items())
-    verdict = "OK" if not n_err else "NOT OK"
-    click.echo(f"{result.path}: {verdict}: {n_err} error(s), {n_warn} warning(s) ({rows} rows).")
+        click.echo(_line(p, result.lang))
+    click.echo(result.summary())
 
 
-def _line(p: Problem) -> str:
-    text = p.as_text()
+def _line(p: Problem, lang: str) -> str:
+    text = p.text(lang)
     color = {"error": "red", "warning": "yellow"}.get(p.severity)
     return click.style(text, fg=color) if color else text

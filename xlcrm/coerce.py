@@ -5,6 +5,8 @@ Runs over whole columns; only the odd cells (usually none) are looked at one by 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from .book import Sheet, empty_frame
@@ -24,7 +26,7 @@ def coerce_sheet(raw: RawSheet) -> tuple[Sheet, list[Problem], dict[str, pd.Seri
         col = raw.columns.get(c.key)
         if col is None:
             continue
-        report = _Reporter(raw.name, col, problems)
+        report = _Reporter(raw, col, problems)
         series, bad = _coerce_column(c, col, report)
         cols[c.key] = series
         unreadable[c.key] = bad
@@ -44,20 +46,22 @@ def coerce_sheet(raw: RawSheet) -> tuple[Sheet, list[Problem], dict[str, pd.Seri
 
 
 class _Reporter:
-    def __init__(self, sheet: str, col: RawColumn, sink: list[Problem]) -> None:
-        self.sheet, self.col, self.sink = sheet, col, sink
+    def __init__(self, raw: RawSheet, col: RawColumn, sink: list[Problem]) -> None:
+        self.raw, self.col, self.sink = raw, col, sink
 
-    def __call__(self, severity: str, row: int, value: str, message: str, code: str) -> None:
+    def __call__(self, severity: str, row: int, value: str, code: str, **params: Any) -> None:
         self.sink.append(
             Problem(
                 severity,
-                self.sheet,
+                code,
+                self.raw.name,
                 int(row),
                 self.col.letter,
                 self.col.header,
                 value,
-                message,
-                code,
+                params,
+                kind=self.raw.kind,
+                key=self.col.key,
             )
         )
 
@@ -68,7 +72,7 @@ def _coerce_column(c: ColumnSpec, col: RawColumn, report: _Reporter):
     if c.kind == "date":
         out = pd.to_datetime(s, errors="coerce").dt.normalize().astype("datetime64[ns]")
         for row, odd in _nonblank_odd(col):
-            value = _odd_value(c, odd, row, report, parse_date_text, "date")
+            value = _odd_value(odd, row, report, parse_date_text, "date")
             if value is None:
                 bad.at[row] = True
             else:
@@ -77,7 +81,7 @@ def _coerce_column(c: ColumnSpec, col: RawColumn, report: _Reporter):
     if c.kind in ("number", "money", "integer"):
         out = pd.to_numeric(s, errors="coerce").astype("float64")
         for row, odd in _nonblank_odd(col):
-            value = _odd_value(c, odd, row, report, parse_number_text, "number")
+            value = _odd_value(odd, row, report, parse_number_text, "number")
             if value is None:
                 bad.at[row] = True
             else:
@@ -86,14 +90,14 @@ def _coerce_column(c: ColumnSpec, col: RawColumn, report: _Reporter):
     # text-like columns were read as text; only Excel errors come back odd
     text = s.astype("string")
     for row, odd in col.odd.items():
-        report(ERROR, row, odd.raw, _error_message(c, odd), "excel_error")
+        report(ERROR, row, odd.raw, "excel_error")
         bad.at[row] = True
         text.at[row] = pd.NA
     err_text = text.str.startswith("#").fillna(False).astype(bool)
     if err_text.any():
         err_text &= _map_unique(text.where(err_text), is_error_text).fillna(False).astype(bool)
     for row in text.index[err_text.to_numpy()]:
-        report(ERROR, row, text.at[row], f"is an Excel error value. {_fix_error(c)}", "excel_error")
+        report(ERROR, row, text.at[row], "excel_error")
         bad.at[row] = True
     text = text.mask(err_text)
     if c.kind in ("id", "choice", "boolean"):
@@ -103,30 +107,14 @@ def _coerce_column(c: ColumnSpec, col: RawColumn, report: _Reporter):
         out = _map_unique(text, parse_bool_text).astype("boolean")
         wrong = text.notna() & out.isna()
         for row in text.index[wrong.to_numpy()]:
-            report(
-                ERROR,
-                row,
-                text.at[row],
-                "is not yes or no; type yes or no (是 or 否).",
-                "not_boolean",
-            )
+            report(c.severity, row, text.at[row], "not_boolean")
         return out, bad | wrong
     if c.kind == "choice":
         lookup = c.choice_lookup()
         out = _map_unique(text, lambda v: lookup.get(normalize_label(v))).astype("string")
         wrong = text.notna() & out.isna()
-        if wrong.any():
-            allowed = ", ".join(
-                f"{ch.labels['en']} ({ch.labels.get('zh', '')})" for ch in c.choices
-            )
-            for row in text.index[wrong.to_numpy()]:
-                report(
-                    ERROR,
-                    row,
-                    text.at[row],
-                    f"is not in the list; use one of: {allowed}.",
-                    "not_in_list",
-                )
+        for row in text.index[wrong.to_numpy()]:
+            report(c.severity, row, text.at[row], "not_in_list")
         return out, bad | wrong
     return text, bad
 
@@ -142,41 +130,25 @@ def _map_unique(s: pd.Series, fn) -> pd.Series:
     return s.map(table)
 
 
-def _odd_value(c: ColumnSpec, odd: OddCell, row: int, report, parse, what: str):
+def _odd_value(odd: OddCell, row: int, report, parse, what: str):
     if odd.kind == "text":
         if is_error_text(odd.raw):
-            report(ERROR, row, odd.raw, f"is an Excel error value. {_fix_error(c)}", "excel_error")
+            report(ERROR, row, odd.raw, "excel_error")
             return None
-        value, why = parse(odd.raw)
+        value, (why, params) = parse(odd.raw)
         if value is None:
-            hint = f" {c.hint}" if c.hint else ""
-            report(ERROR, row, odd.raw, f"{why}.{hint}", f"bad_{what}")
+            report(ERROR, row, odd.raw, f"bad_{what}", why=why, **params)
             return None
         shown = value.isoformat() if hasattr(value, "isoformat") else f"{value:g}"
-        report(
-            WARNING,
-            row,
-            odd.raw,
-            f"is a {what} typed as text; read as {shown}. Retype it as "
-            f"a real {what} so Excel can sort and sum it.",
-            f"{what}_as_text",
-        )
+        report(WARNING, row, odd.raw, f"{what}_as_text", read_as=shown)
         return value
     if odd.kind == "error":
-        report(ERROR, row, odd.raw, _error_message(c, odd), "excel_error")
+        report(ERROR, row, odd.raw, "excel_error")
         return None
     if odd.kind == "number" and what == "number":
         try:
             return float(odd.raw)
         except ValueError:
             pass
-    report(ERROR, row, odd.raw, f"is not a {what}. {c.hint}".rstrip(), f"bad_{what}")
+    report(ERROR, row, odd.raw, f"bad_{what}", why=f"not_a_{what}")
     return None
-
-
-def _error_message(c: ColumnSpec, odd: OddCell) -> str:
-    return f"is an Excel error value. {_fix_error(c)}"
-
-
-def _fix_error(c: ColumnSpec) -> str:
-    return f"Fix the formula or type the {c.label().lower()} directly."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,44 +27,19 @@ def cross_problems(book: Book) -> list[Problem]:
     for kind in ("sales", "contacts", "redemptions"):
         sheet = book.sheets.get(kind)
         if sheet is not None and sheet.has("customer_id"):
-            out += _unknown(
-                sheet,
-                "customer_id",
-                known,
-                "is not a customer ID on the Customers sheet; correct the ID or add "
-                "the customer there first.",
-            )
+            out += _unknown(sheet, "customer_id", known, customers.name)
     if customers.has("referred_by"):
-        out += _unknown(
-            customers,
-            "referred_by",
-            known,
-            "refers to a customer ID that is not on the Customers sheet.",
-        )
+        out += _unknown(customers, "referred_by", known, customers.name, variant="referral")
         ref = customers.frame["referred_by"]
         self_ref = (ref == ids).fillna(False)
-        out += _rows(
-            customers,
-            "referred_by",
-            self_ref,
-            ERROR,
-            "A customer cannot refer themselves; clear this cell.",
-            "self_referral",
-        )
+        out += _rows(customers, "referred_by", self_ref, ERROR, "self_referral")
     out += _future(book)
     out += _order_owners(book.sheets.get("sales"))
     contacts = book.sheets.get("contacts")
     if contacts is not None and contacts.has("resolved_on") and contacts.has("date"):
         f = contacts.frame
         early = (f["resolved_on"] < f["date"]).fillna(False)
-        out += _rows(
-            contacts,
-            "resolved_on",
-            early,
-            WARNING,
-            "is before the contact's own date; check both dates.",
-            "resolved_before",
-        )
+        out += _rows(contacts, "resolved_on", early, WARNING, "resolved_before")
     return out
 
 
@@ -73,21 +49,12 @@ def _duplicate_ids(sheet: Sheet, ids: pd.Series) -> list[Problem]:
         return []
     first = ids[~ids.duplicated(keep="first") & ids.notna()]
     first_row = pd.Series(first.index, index=first.to_numpy())
-    out = []
-    for row, value in ids[dup].items():
-        out.append(
-            problem_at(
-                sheet,
-                "customer_id",
-                row,
-                value,
-                ERROR,
-                f"is used twice: row {first_row[value]} has the same ID. Give every "
-                "customer a unique ID.",
-                "duplicate_id",
-            )
+    return [
+        problem_at(
+            sheet, "customer_id", row, value, ERROR, "duplicate_id", first_row=int(first_row[value])
         )
-    return out
+        for row, value in ids[dup].items()
+    ]
 
 
 def isin(values: pd.Series, known) -> pd.Series:
@@ -95,32 +62,38 @@ def isin(values: pd.Series, known) -> pd.Series:
     return pd.Series(positions(pd.Index(known), values) >= 0, index=values.index)
 
 
-def _unknown(sheet: Sheet, key: str, known, message: str) -> list[Problem]:
+def _unknown(sheet: Sheet, key: str, known, customers: str, variant: str = "") -> list[Problem]:
     s = sheet.frame[key]
     bad = s.notna() & ~isin(s, known)
-    return _rows(sheet, key, bad, ERROR, message, "unknown_customer")
+    params: dict[str, Any] = {"customers": customers}
+    if variant:
+        params["variant"] = variant
+    return _rows(sheet, key, bad, ERROR, "unknown_customer", **params)
 
 
 def _future(book: Book) -> list[Problem]:
     as_of = pd.Timestamp(book.as_of)
     out: list[Problem] = []
     checks = [
-        (
-            "sales",
-            "date",
-            WARNING,
-            f"is after the as-of date {book.as_of.isoformat()}; this sale is left out of the results.",
-        ),
-        ("contacts", "date", WARNING, "is after the as-of date; this contact is left out."),
-        ("redemptions", "date", WARNING, "is after the as-of date; this redemption is left out."),
-        ("customers", "birthday", ERROR, "is in the future; check the year."),
-        ("customers", "joined", WARNING, "is after the as-of date; check the date."),
+        ("sales", "date", WARNING, "left_out"),
+        ("contacts", "date", WARNING, "left_out"),
+        ("redemptions", "date", WARNING, "left_out"),
+        ("customers", "birthday", ERROR, "birthday"),
+        ("customers", "joined", WARNING, "joined"),
     ]
-    for kind, key, severity, message in checks:
+    for kind, key, severity, variant in checks:
         sheet = book.sheets.get(kind)
         if sheet is not None and sheet.has(key):
             late = (sheet.frame[key] > as_of).fillna(False)
-            out += _rows(sheet, key, late, severity, message, "future_date")
+            out += _rows(
+                sheet,
+                key,
+                late,
+                severity,
+                "future_date",
+                variant=variant,
+                as_of=book.as_of.isoformat(),
+            )
     return out
 
 
@@ -144,37 +117,32 @@ def _order_owners(sales: Sheet | None) -> list[Problem]:
     seen = np.maximum.accumulate(np.concatenate([[-1], order[:-1]]))
     first_row = np.flatnonzero(order > seen)
     clash = pd.Series(shared[order] & (cust != cust[first_row][order]), index=f.index)
-    return _rows(
-        sales,
-        "order_id",
-        clash,
-        ERROR,
-        "is also used for another customer; each order belongs to one customer.",
-        "order_two_customers",
-    )
+    return _rows(sales, "order_id", clash, ERROR, "order_two_customers")
 
 
 def _rows(
-    sheet: Sheet, key: str, mask: pd.Series, severity: str, message: str, code: str
+    sheet: Sheet, key: str, mask: pd.Series, severity: str, code: str, **params: Any
 ) -> list[Problem]:
     mask = mask.fillna(False).astype(bool)
     values = sheet.frame.loc[mask.to_numpy(), key]
-    return [problem_at(sheet, key, row, v, severity, message, code) for row, v in values.items()]
+    return [problem_at(sheet, key, row, v, severity, code, **params) for row, v in values.items()]
 
 
 def problem_at(
-    sheet: Sheet, key: str, row: int, value, severity: str, message: str, code: str
+    sheet: Sheet, key: str, row: int, value, severity: str, code: str, **params: Any
 ) -> Problem:
     """A problem at one cell, named the way the owner sees it: sheet, row, letter, header."""
     return Problem(
         severity,
+        code,
         sheet.name,
         int(row),
         sheet.letters.get(key),
         sheet.headers.get(key),
         show(value),
-        message,
-        code,
+        params,
+        kind=sheet.kind,
+        key=key,
     )
 
 
@@ -194,26 +162,33 @@ def show(value) -> str | None:
 
 
 def cap(problems: Iterable[Problem], per_kind: int = 200) -> list[Problem]:
-    """At most ``per_kind`` problems of one kind in one column, then one line saying how many more."""
-    seen: dict[tuple, int] = {}
+    """At most ``per_kind`` problems of one kind in one column, then one saying how many more."""
+    seen: dict[tuple, list[Problem]] = {}
     out: list[Problem] = []
     for p in problems:
         k = (p.sheet, p.column, p.code, p.severity)
-        seen[k] = seen.get(k, 0) + 1
-        if seen[k] <= per_kind:
+        kept = seen.setdefault(k, [])
+        kept.append(p)
+        if len(kept) <= per_kind:
             out.append(p)
-    for (sheet, column, code, severity), n in seen.items():
-        if n > per_kind:
+    for (sheet, column, code, severity), ps in seen.items():
+        if len(ps) > per_kind:
+            rest = ps[per_kind:]
+            rows = tuple(sorted(r for p in rest for r in p.all_rows()))
+            first = rest[0]
             out.append(
                 Problem(
                     severity,
+                    "more_rows",
                     sheet,
                     None,
                     column,
+                    first.header,
                     None,
-                    None,
-                    f"... and {n - per_kind:,} more rows with the same problem.",
-                    code,
+                    {"count": len(rows), "of": code},
+                    rows=rows,
+                    kind=first.kind,
+                    key=first.key,
                 )
             )
     return out

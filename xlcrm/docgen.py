@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from .present.columns import explain, label
 from .rules import output_columns
 from .schema import SHEET_KEYS, settings_schema, sheet_spec
 
@@ -59,7 +60,10 @@ def settings_table() -> str:
 def outputs_table() -> str:
     out = ["| column | 中文 | how it is computed | 计算方法 |", "| --- | --- | --- | --- |"]
     for o in output_columns():
-        out.append(f"| {o.en} | {o.zh} | {o.explain_en} | {o.explain_zh} |")
+        out.append(
+            f"| {label(o.key, 'en')} | {label(o.key, 'zh')} | {explain(o.key, 'en')} | "
+            f"{explain(o.key, 'zh')} |"
+        )
     return "\n".join(out)
 
 

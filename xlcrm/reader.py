@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .problems import ERROR, NOTE, WARNING, BookError, Problem
+from .problems import ERROR, NOTE, WARNING, BookError, Problem, note, sheet_problem
 from .schema import REQUIRED_SHEETS, SHEET_KEYS, SheetSpec, match_sheet_name, sheet_spec
 from .xlsx.cellref import col_letter, split_range
 from .xlsx.head import head_rows
@@ -108,27 +108,11 @@ def read_book(
         problems: list[Problem] = []
         for key in REQUIRED_SHEETS:
             if key not in located:
-                spec = sheet_spec(key)
-                raise BookError(
-                    f"{path.name} has no {spec.label('en')} sheet (or {spec.label('zh')}). "
-                    f"Add a sheet named '{spec.label('en')}'; `xlcrm template` shows the layout."
-                )
+                raise BookError("no_sheet", kind=key)
         for key in SHEET_KEYS:
             if key not in located and key in kinds:
-                spec = sheet_spec(key)
-                what = "default settings are used" if key == "settings" else "no entries"
-                problems.append(
-                    Problem(
-                        NOTE,
-                        spec.label(),
-                        None,
-                        None,
-                        None,
-                        None,
-                        f"No {spec.label()} sheet: {what}.",
-                        "sheet_missing",
-                    )
-                )
+                what = {"variant": "settings"} if key == "settings" else {}
+                problems.append(note("sheet_missing", kind=key, **what))
         wanted = [k for k in located if k in kinds]
         infos = pkg.zf.NameToInfo  # a missing part is reported when its header is looked for
         size = {k: getattr(infos.get(located[k].part), "file_size", 0) for k in wanted}
@@ -176,7 +160,7 @@ def _open(path: Path):
     try:
         return fastexcel.read_excel(str(path))
     except Exception as exc:  # the fast reader's own refusal: still a plain message
-        raise BookError(f"{path.name} could not be read: {exc}") from exc
+        raise BookError("unreadable", detail=_one_line(exc)) from exc
 
 
 def locate_sheets(pkg: Package) -> dict[str, SheetInfo]:
@@ -196,6 +180,11 @@ def _sheet_by_table(info: SheetInfo) -> str | None:
         if key:
             return key
     return None
+
+
+def sheet_names(path: Path) -> list[str]:
+    with open_package(path) as pkg:
+        return [s.name for s in pkg.sheets]
 
 
 def header_of(path: Path, key: str) -> tuple[str, int] | None:
@@ -231,11 +220,7 @@ def _find_header(pkg: Package, sst: SharedStrings, info: SheetInfo, spec: SheetS
         if usable and score > best_score:
             best, best_score = r, score
     if best is None:
-        wanted = ", ".join(spec.column(k).label("en") for k in spec.required)
-        raise BookError(
-            f"Sheet '{info.name}': no header row found in its first {HEAD_ROWS} rows. "
-            f"Put a header row with at least {wanted} above the data."
-        )
+        raise BookError("no_header_row", sheet=info.name, kind=spec.key, rows=HEAD_ROWS)
     return best, rows[best], None
 
 
@@ -259,33 +244,23 @@ def _read_sheet(
             problems.append(
                 Problem(
                     WARNING,
+                    "duplicate_header",
                     info.name,
                     header_row,
                     col_letter(col),
                     text,
                     text,
-                    f"A second '{spec.column(key).label()}' column; xlcrm reads "
-                    f"column {first} and ignores this one. Rename one of them.",
-                    "duplicate_header",
+                    {"first": first},
+                    kind=spec.key,
+                    key=key,
                 )
             )
         else:
             ours[key] = (col, text)
     for key in spec.required_columns:
         if key not in ours:
-            c = spec.column(key)
             problems.append(
-                Problem(
-                    ERROR,
-                    info.name,
-                    header_row,
-                    None,
-                    None,
-                    None,
-                    f"No '{c.label('en')}' column (or '{c.label('zh')}'). Add a "
-                    f"column headed '{c.label('en')}' to the header row.",
-                    "missing_column",
-                )
+                Problem(ERROR, "missing_column", info.name, header_row, kind=spec.key, key=key)
             )
     wanted = [k for k in (c.key for c in spec.columns) if k in ours]
     columns: dict[str, RawColumn] = {}
@@ -312,7 +287,7 @@ def _read_sheet(
         batch, errs = sheet.to_arrow_with_errors()
         avail = sheet.available_columns()
     except Exception as exc:
-        raise BookError(f"Sheet '{info.name}' could not be read: {exc}") from exc
+        raise BookError("sheet_unreadable", sheet=info.name, detail=_one_line(exc)) from exc
     rel_of_abs = {c.absolute_index: c.index for c in avail}
     name_of_abs = {c.absolute_index: c.name for c in avail}
     wanted = [k for k in wanted if abs_idx[k] in name_of_abs]  # a header with no cell below
@@ -344,18 +319,7 @@ def _read_sheet(
     keep = body.loc[:last_filled]
     blank_rel = keep.index[~keep.to_numpy()]
     for r in blank_rel:
-        problems.append(
-            Problem(
-                WARNING,
-                info.name,
-                int(r + start),
-                None,
-                None,
-                None,
-                "Blank row inside the table; delete it so the table has no gaps.",
-                "blank_row",
-            )
-        )
+        problems.append(sheet_problem(WARNING, "blank_row", info.name, spec.key, int(r + start)))
     in_data = keep.to_numpy()
     data_rel = keep.index[in_data]
     rows = pd.Index(data_rel + start, dtype="int64")
@@ -397,7 +361,7 @@ def _range_start_row(frame, odd_rel, ours, header_row: int) -> int:
         starts = {header_row - r for r in hits if header_row - r >= 1}
         candidates = starts if candidates is None else candidates & starts
     if not candidates:
-        raise BookError("The header row could not be matched in the data read back.")
+        raise BookError("header_not_matched")
     return max(candidates)
 
 
@@ -436,6 +400,12 @@ def _unescape(payload: str) -> str:
         return _SIMPLE.get(s, s)
 
     return _RUST_ESC.sub(sub, payload)
+
+
+def _one_line(exc: BaseException) -> str:
+    """A native reader's message, first line only: the rest is its own backtrace."""
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:300]
 
 
 __all__ = ["NOTE", "OddCell", "RawBook", "RawColumn", "RawSheet", "read_book"]

@@ -30,17 +30,14 @@ def excel_lock_files(path: Path) -> list[Path]:
 
 def check_writable(path: Path) -> None:
     if excel_lock_files(path):
-        raise BookError(
-            f"{path.name} is open in Excel (its lock file ~$ is present). Close it "
-            "in Excel and run again."
-        )
+        raise BookError("open_in_excel", name=path.name, lock=excel_lock_files(path)[0].name)
     if path.exists():
         mode = path.stat().st_mode
         if not mode & stat.S_IWUSR:
-            raise BookError(f"{path.name} is read-only. Clear the read-only flag and run again.")
+            raise BookError("read_only", name=path.name)
     folder = path.parent if str(path.parent) else Path(".")
     if not os.access(folder, os.W_OK):
-        raise BookError(f"The folder of {path.name} is not writable.")
+        raise BookError("folder_not_writable", name=path.name)
 
 
 @contextlib.contextmanager
@@ -53,9 +50,7 @@ def book_lock(path: Path) -> Iterator[None]:
             _lock_fd(fd)
         except OSError:
             os.close(fd)
-            raise BookError(
-                f"Another xlcrm is updating {path.name}; wait for it to finish."
-            ) from None
+            raise BookError("book_busy", name=path.name) from None
         try:  # the file may have been removed by the previous holder: lock the one on disk
             if os.fstat(fd).st_ino == os.stat(lock).st_ino:
                 break

@@ -41,7 +41,7 @@ class ColumnSpec:
     width: int
     schema: dict[str, Any]
     choices: tuple[Choice, ...] = ()
-    hint: str = ""
+    hint: dict[str, str] = field(default_factory=dict)  # what to type, by language
     severity: str = "error"
 
     def label(self, lang: str = "en") -> str:
@@ -114,7 +114,7 @@ def _column(key: str, prop: dict[str, Any]) -> ColumnSpec:
         width=int(prop.get("x-width", 14)),
         schema=prop,
         choices=choices,
-        hint=prop.get("x-hint", ""),
+        hint=dict(prop.get("x-hint", {})),
         severity=prop.get("x-severity", "error"),
     )
 

@@ -43,29 +43,11 @@ def read_settings(sheet: Sheet | None) -> tuple[dict[str, Any], list[Problem], s
             continue
         key = names.get(normalize_label(name))
         if key is None:
-            problems.append(
-                _p(
-                    sheet,
-                    "name",
-                    row,
-                    name,
-                    WARNING,
-                    "is not a setting xlcrm knows; it is ignored. Check the spelling.",
-                    "unknown_setting",
-                )
-            )
+            problems.append(_p(sheet, "name", row, name, WARNING, "unknown_setting"))
             continue
         if key in rows:
             problems.append(
-                _p(
-                    sheet,
-                    "name",
-                    row,
-                    name,
-                    WARNING,
-                    f"is set twice (row {rows[key]} too); this row wins.",
-                    "duplicate_setting",
-                )
+                _p(sheet, "name", row, name, WARNING, "duplicate_setting", other_row=rows[key])
             )
         rows[key] = int(row)
         raw = value_col.at[row]
@@ -73,9 +55,9 @@ def read_settings(sheet: Sheet | None) -> tuple[dict[str, Any], list[Problem], s
             values[key] = props[key].get("default")
             continue
         value, why = _parse(props[key], str(raw).strip())
-        if why:
+        if why is not None:
             problems.append(
-                _p(sheet, "value", row, str(raw), ERROR, f"{why} (setting {name}).", "bad_setting")
+                _p(sheet, "value", row, str(raw), ERROR, "bad_setting", setting=key, **why)
             )
             continue
         values[key] = value
@@ -83,6 +65,7 @@ def read_settings(sheet: Sheet | None) -> tuple[dict[str, Any], list[Problem], s
     for err in validator.iter_errors(_as_json(values)):
         key = err.path[0] if err.path else None
         row = rows.get(key) if key else None
+        limit = err.validator_value if isinstance(err.validator_value, int | float) else None
         problems.append(
             _p(
                 sheet,
@@ -90,8 +73,10 @@ def read_settings(sheet: Sheet | None) -> tuple[dict[str, Any], list[Problem], s
                 row,
                 _show(values.get(key)),
                 ERROR,
-                f"Setting '{key}': {err.message}.",
                 "bad_setting",
+                setting=key,
+                why=f"schema_{err.validator}",
+                limit=limit,
             )
         )
         if key:
@@ -105,37 +90,39 @@ def read_settings(sheet: Sheet | None) -> tuple[dict[str, Any], list[Problem], s
                 rows.get("pyramid_d_pct"),
                 f"{pct:g}",
                 ERROR,
-                "The pyramid shares A + B + C + D must add up to 100.",
                 "bad_setting",
+                setting="pyramid_d_pct",
+                why="pyramid_sum",
             )
         )
     return values, problems, set(rows)
 
 
-def _parse(prop: dict[str, Any], raw: str) -> tuple[Any, str]:
+def _parse(prop: dict[str, Any], raw: str) -> tuple[Any, dict[str, Any] | None]:
+    """The value, or None and why (a code and its values) it cannot be read."""
     kind = prop["x-kind"]
     if kind == "date":
-        d, why = parse_date_text(raw)
-        return d, ("" if d else f"'{raw}' {why}")
+        d, (why, params) = parse_date_text(raw)
+        return d, (None if d else {"why": why, **params})
     if kind in ("number", "integer"):
-        v, why = parse_number_text(raw)
+        v, (why, params) = parse_number_text(raw)
         if v is None:
-            return None, f"'{raw}' {why}"
+            return None, {"why": why, **params}
         if kind == "integer":
             if v != int(v):
-                return None, f"'{raw}' must be a whole number"
-            return int(v), ""
-        return v, ""
+                return None, {"why": "not_whole"}
+            return int(v), None
+        return v, None
     if kind == "boolean":
         b = parse_bool_text(raw)
-        return b, ("" if b is not None else f"'{raw}' is not yes or no (是/否)")
+        return b, (None if b is not None else {"why": "not_boolean"})
     if kind == "choice":
         allowed = prop["enum"]
         for a in allowed:
             if normalize_label(a) == normalize_label(raw):
-                return a, ""
-        return None, f"'{raw}' must be one of {', '.join(allowed)}"
-    return raw, ""
+                return a, None
+        return None, {"why": "not_in_list", "allowed": ", ".join(allowed)}
+    return raw, None
 
 
 def _as_json(values: dict[str, Any]) -> dict[str, Any]:
@@ -146,14 +133,16 @@ def _show(v: Any) -> str | None:
     return None if v is None else str(v)
 
 
-def _p(sheet: Sheet, key: str, row, value, severity, message, code) -> Problem:
+def _p(sheet: Sheet, key: str, row, value, severity, code, **params) -> Problem:
     return Problem(
         severity,
+        code,
         sheet.name,
         int(row) if row else None,
         sheet.letters.get(key),
         sheet.headers.get(key),
         None if value is None else str(value),
-        message,
-        code,
+        params,
+        kind="settings",
+        key=key,
     )

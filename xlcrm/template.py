@@ -13,6 +13,8 @@ from typing import Any
 import pandas as pd
 import xlsxwriter
 
+from .present.columns import explain, label
+from .present.words import say
 from .rules import output_columns
 from .schema import ColumnSpec, SheetSpec, settings_schema, sheet_spec
 
@@ -25,10 +27,6 @@ TABLE_NAMES = {
     "settings": "Settings",
 }
 VALIDATION_ROWS = 1_048_575  # dropdowns cover the whole column below the header
-OUTPUT_NOTE = {
-    "en": "Filled by xlcrm on every update. Do not type here: your changes would be replaced.",
-    "zh": "由 xlcrm 每次更新时填写。请勿在此输入：修改会被覆盖。",
-}
 YES_NO = {"en": ["yes", "no"], "zh": ["是", "否"]}
 CREATED = dt.datetime(2024, 1, 1)
 
@@ -83,13 +81,13 @@ def _data_sheet(wb, fmt, spec: SheetSpec, lang: str, frame: pd.DataFrame | None)
         (c.key, c.label(lang), c.kind, c.width) for c in spec.columns
     ]
     outputs = output_columns() if spec.key == "customers" else []
-    cols += [(o.key, o.label(lang), o.kind, o.width) for o in outputs]
+    cols += [(o.key, label(o.key, lang), o.kind, o.width) for o in outputs]
     n = 0 if frame is None else len(frame)
-    for i, (_key, label, kind, width) in enumerate(cols):
+    for i, (_key, head, kind, width) in enumerate(cols):
         ws.set_column(
-            i, i, max(width, len(label) * (2 if lang == "zh" else 1) + 2), _col_format(kind, fmt)
+            i, i, max(width, len(head) * (2 if lang == "zh" else 1) + 2), _col_format(kind, fmt)
         )
-    table_cols = [{"header": label} for _, label, _, _ in cols]
+    table_cols = [{"header": head} for _, head, _, _ in cols]
     ws.add_table(
         0,
         0,
@@ -98,11 +96,11 @@ def _data_sheet(wb, fmt, spec: SheetSpec, lang: str, frame: pd.DataFrame | None)
         {"name": TABLE_NAMES[spec.key], "columns": table_cols, "style": "Table Style Medium 2"},
     )
     for i, o in enumerate(outputs, start=len(spec.columns)):
-        ws.write_string(0, i, o.label(lang), fmt["output_header"])
+        ws.write_string(0, i, label(o.key, lang), fmt["output_header"])
         ws.write_comment(
             0,
             i,
-            f"{OUTPUT_NOTE[lang]}\n{o.explain_en if lang == 'en' else o.explain_zh}",
+            f"{say('note.output', lang)}\n{explain(o.key, lang)}",
             {"author": "xlcrm", "x_scale": 2, "y_scale": 1.5},
         )
     ws.freeze_panes(1, 0)
@@ -175,8 +173,8 @@ def _settings_sheet(wb, fmt, lang: str, frame: pd.DataFrame | None) -> None:
             "columns": [{"header": c.label(lang)} for c in spec.columns],
         },
     )
-    for r, (label, value, desc, _kind) in enumerate(rows, start=1):
-        ws.write_string(r, 0, label)
+    for r, (name, value, desc, _kind) in enumerate(rows, start=1):
+        ws.write_string(r, 0, name)
         if value is None:
             pass
         elif isinstance(value, bool):

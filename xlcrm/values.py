@@ -1,7 +1,7 @@
 """Owner-typed text to values: dates, numbers, yes/no, and fixed-list choices, in en and zh.
 
-Each parser answers (value, note): value None means 'cannot be read'; note says how the text
-was read, or why it could not be, in words the owner can act on.
+Each parser answers (value, why, params): value None means 'cannot be read', and ``why`` is the
+code of the reason (worded by the presentation layer), with the values it needs in ``params``.
 """
 
 from __future__ import annotations
@@ -55,19 +55,23 @@ def _date(y: int, m: int, d: int) -> dt.date | None:
         return None
 
 
-def parse_date_text(text: str) -> tuple[dt.date | None, str]:
+Why = tuple[str, dict]
+OK: Why = ("", {})
+
+
+def parse_date_text(text: str) -> tuple[dt.date | None, Why]:
     """A date typed as text. Unambiguous forms are read; 03/04/2024 is refused as ambiguous."""
     s = _fold(text)
     for rx in (_ISO, _YMD):
         m = rx.match(s)
         if m:
             d = _date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-            return (d, "") if d else (None, "is not a real calendar date")
+            return (d, OK) if d else (None, ("not_calendar_date", {}))
     m = _DMY.match(s)
     if m:
         a, b, year = int(m.group(1)), int(m.group(3)), m.group(4)
         if len(year) == 2:
-            return None, "has a two-digit year; type the year in full, e.g. 2024-03-15"
+            return None, ("two_digit_year", {})
         y = int(year)
         if a > 12 and b <= 12:
             d = _date(y, b, a)
@@ -75,10 +79,10 @@ def parse_date_text(text: str) -> tuple[dt.date | None, str]:
             d = _date(y, a, b)
         else:
             return None, (
-                f"is ambiguous: it could be {y}-{b:02d}-{a:02d} or {y}-{a:02d}-{b:02d}; "
-                "type it as year-month-day, e.g. 2024-03-15"
+                "ambiguous_date",
+                {"day_first": f"{y}-{b:02d}-{a:02d}", "month_first": f"{y}-{a:02d}-{b:02d}"},
             )
-        return (d, "") if d else (None, "is not a real calendar date")
+        return (d, OK) if d else (None, ("not_calendar_date", {}))
     m = _NAMED.match(s.lower())
     if m:
         day, mon, year = (
@@ -89,8 +93,8 @@ def parse_date_text(text: str) -> tuple[dt.date | None, str]:
         month = MONTHS.get(mon[:3])
         if month:
             d = _date(int(year), month, int(day))
-            return (d, "") if d else (None, "is not a real calendar date")
-    return None, "is not a date Excel or xlcrm can read; type it as year-month-day, e.g. 2024-03-15"
+            return (d, OK) if d else (None, ("not_calendar_date", {}))
+    return None, ("not_a_date", {})
 
 
 _CURRENCY = re.compile(r"^(?:[¥￥$€£]|rmb|cny|usd|eur)\s*|\s*(?:元|rmb|cny|usd|eur)$", re.I)
@@ -98,7 +102,7 @@ _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 _PLAIN = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 
 
-def parse_number_text(text: str) -> tuple[float | None, str]:
+def parse_number_text(text: str) -> tuple[float | None, Why]:
     """A number typed as text: '1,200', '¥ 35', '(12.50)' are read; '12,5' is refused."""
     s = _fold(text).replace("\u00a0", "").replace(" ", "")
     neg = False
@@ -106,15 +110,15 @@ def parse_number_text(text: str) -> tuple[float | None, str]:
         neg, s = True, s[1:-1]
     s = _CURRENCY.sub("", s).strip()
     if s.startswith("-") and neg:
-        return None, "is not a number"
+        return None, ("not_a_number", {})
     if _THOUSANDS.match(s):
         s = s.replace(",", "")
     elif re.match(r"^[+-]?\d+,\d{1,2}$", s):
-        return None, "uses a comma as decimal point; type it with a dot, e.g. 12.5"
+        return None, ("decimal_comma", {})
     if not _PLAIN.match(s):
-        return None, "is not a number; type digits only, e.g. 120.50"
+        return None, ("not_a_number", {})
     v = float(s)
-    return (-v if neg else v), ""
+    return (-v if neg else v), OK
 
 
 def parse_bool_text(text: str) -> bool | None:

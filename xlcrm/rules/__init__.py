@@ -1,9 +1,12 @@
 """Rule families: pure functions from a Book (DataFrames + Settings) to per-customer columns.
 
-Each family module exposes ``OUTPUTS`` (the columns it fills, with labels and formats) and
-``compute(book, so_far) -> DataFrame`` indexed like the Customers frame. ``so_far`` holds the
-columns of the families before it, so a later family can build on an earlier one. Adding a
-family means adding it to ``FAMILIES``: the pipeline and the writer need no change.
+Each family module exposes ``OUTPUTS`` (the columns it fills: key, kind, vocabulary) and
+``compute(book, so_far) -> DataFrame`` indexed like the Customers frame. Values are numbers,
+dates and codes (``core``, ``gold``, ``win_back``), never words; a column's details for its
+words (the days a contact is overdue, say) travel beside it as ``<key>__<detail>``. ``so_far``
+holds the columns of the families before it, so a later family can build on an earlier one.
+Adding a family means adding it to ``FAMILIES`` and its words to the catalogue: the engine
+and the doors need no change.
 """
 
 from __future__ import annotations
@@ -14,20 +17,12 @@ import pandas as pd
 
 from ..book import Book
 from . import contact, crosssell, cycle, loyalty, metrics, pyramid, scores
-from .base import OutputColumn
+from .base import OutputColumn, declare
 from .facts import orders as order_table
 from .facts import sales_in_scope
 
 FAMILIES = (metrics, scores, pyramid, cycle, crosssell, loyalty, contact)
-UPDATED_AT = OutputColumn(
-    "updated_at",
-    "Updated at",
-    "更新时间",
-    "datetime",
-    18,
-    "When xlcrm last filled this row.",
-    "xlcrm 最近一次更新该行的时间。",
-)
+UPDATED_AT = declare("updated_at")[0]
 
 
 def output_columns() -> list[OutputColumn]:

@@ -11,20 +11,10 @@ import numpy as np
 import pandas as pd
 
 from ..book import Book
-from .base import OutputColumn
+from .base import declare
 from .facts import per_customer, sales_in_scope
 
-OUTPUTS = (
-    OutputColumn(
-        "cross_sell",
-        "Cross-sell suggestion",
-        "交叉销售建议",
-        "text",
-        16,
-        "The category this customer has not bought with the highest co-purchase lift from a category they have bought (at least the minimum lift and the minimum customers buying both, from Settings); blank when the data is too thin.",
-        "客户未购买过的类别中，与其已购类别共同购买提升度最高者（需达到设置中的最低提升度和最少共同购买客户数）；数据不足时留空。",
-    ),
-)
+OUTPUTS = declare("cross_sell")
 MAX_CATEGORIES = 500
 
 

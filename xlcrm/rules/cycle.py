@@ -5,38 +5,10 @@ from __future__ import annotations
 import pandas as pd
 
 from ..book import Book
-from .base import OutputColumn
+from .base import declare
 from .facts import orders, per_customer
 
-OUTPUTS = (
-    OutputColumn(
-        "repurchase_days",
-        "Repurchase cycle (days)",
-        "复购周期（天）",
-        "integer",
-        10,
-        "Median days between the customer's purchase days (orders with a positive net amount; several orders on one day count once), from the 3rd purchase day on.",
-        "客户购买日之间天数的中位数（净额为正的订单；同一天多单算一次），至少 3 个购买日才计算。",
-    ),
-    OutputColumn(
-        "next_purchase",
-        "Next purchase expected",
-        "预计下次购买",
-        "date",
-        12,
-        "Last purchase + repurchase cycle.",
-        "最近购买日期 + 复购周期。",
-    ),
-    OutputColumn(
-        "days_overdue",
-        "Days overdue",
-        "逾期天数",
-        "integer",
-        9,
-        "Days from the expected next purchase to the as-of date; 0 when not yet due.",
-        "从预计下次购买日到截至日期的天数；未到期为 0。",
-    ),
-)
+OUTPUTS = declare("repurchase_days next_purchase days_overdue")
 
 
 def compute(book: Book, so_far: pd.DataFrame) -> pd.DataFrame:

@@ -36,6 +36,15 @@ RULES = (
 RULE_CODE = {r: np.int8(i) for i, r in enumerate(RULES)}
 
 
+@dataclass(frozen=True)
+class RowRef:
+    """Where a bonus or redemption came from: a row of a sheet (and what was redeemed)."""
+
+    kind: str
+    row: int
+    note: str = ""
+
+
 @dataclass
 class Ledger:
     trail: dict[str, np.ndarray]  # every event, sorted by customer and day, with balances
@@ -229,7 +238,7 @@ def _bonus_events(book: Book, codes: pd.Index, orders: pd.DataFrame, s: dict) ->
                 d,
                 "earn",
                 "signup",
-                ["joined"] * int(m.sum()),
+                [""] * int(m.sum()),
                 np.full(int(m.sum()), int(s["signup_bonus"])),
             )
         )
@@ -279,30 +288,19 @@ def _referrals(customers, codes: pd.Index, first_buy: pd.Series, s: dict) -> lis
     new_ids, referrer, when = new_ids[ok], referrer[ok], when[ok]
     d = day_number(when)
     out = []
-    if s["referral_bonus"]:
-        out.append(
-            _frame(
-                positions(codes, referrer),
-                d,
-                d,
-                "earn",
-                "referral",
-                new_ids.astype(str).tolist(),
-                np.full(len(d), int(s["referral_bonus"])),
+    # the referrer's bonus names the new customer; the new customer's names the referrer
+    for rule, to, source in (
+        ("referral", referrer, new_ids),
+        ("referral_welcome", new_ids, referrer),
+    ):
+        bonus = int(s[f"{rule}_bonus"])
+        if bonus:
+            points = np.full(len(d), bonus)
+            out.append(
+                _frame(
+                    positions(codes, to), d, d, "earn", rule, source.astype(str).tolist(), points
+                )
             )
-        )
-    if s["referral_welcome_bonus"]:
-        out.append(
-            _frame(
-                positions(codes, new_ids),
-                d,
-                d,
-                "earn",
-                "referral_welcome",
-                referrer.astype(str).tolist(),
-                np.full(len(d), int(s["referral_welcome_bonus"])),
-            )
-        )
     return out
 
 
@@ -323,7 +321,7 @@ def _feedback(book: Book, codes: pd.Index, s: dict) -> Events:
         d,
         "earn",
         "feedback",
-        [f"Contacts row {r}" for r in f["_row"]],
+        [RowRef("contacts", int(r)) for r in f["_row"]],
         np.full(len(f), int(s["feedback_bonus"])),
     )
 
@@ -340,8 +338,7 @@ def _redemption_events(book: Book, codes: pd.Index) -> Events:
         r["reward"].astype("string").fillna("") if "reward" in r else pd.Series("", index=r.index)
     )
     source = [
-        f"Redemptions row {i}" + (f": {w}" if w else "")
-        for i, w in zip(r.index, reward.tolist(), strict=True)
+        RowRef("redemptions", int(i), w) for i, w in zip(r.index, reward.tolist(), strict=True)
     ]
     return _frame(
         code,

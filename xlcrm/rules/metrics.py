@@ -6,66 +6,11 @@ import pandas as pd
 
 from ..book import Book
 from ..keys import align
-from .base import OutputColumn
+from .base import declare
 from .facts import orders as order_table
 from .facts import sales_in_scope
 
-OUTPUTS = (
-    OutputColumn(
-        "first_purchase",
-        "First purchase",
-        "首次购买",
-        "date",
-        12,
-        "Date of the earliest sale line with a positive amount.",
-        "金额为正的最早一笔销售的日期。",
-    ),
-    OutputColumn(
-        "last_purchase",
-        "Last purchase",
-        "最近购买",
-        "date",
-        12,
-        "Date of the latest sale line with a positive amount.",
-        "金额为正的最近一笔销售的日期。",
-    ),
-    OutputColumn(
-        "orders",
-        "Orders",
-        "订单数",
-        "integer",
-        8,
-        "Distinct order IDs with a positive net amount.",
-        "净金额为正的不同订单号数量。",
-    ),
-    OutputColumn(
-        "revenue",
-        "Revenue",
-        "净收入",
-        "money",
-        12,
-        "Sum of all amounts, refunds (negative amounts) included.",
-        "所有金额之和，含退款（负数金额）。",
-    ),
-    OutputColumn(
-        "avg_order",
-        "Average order",
-        "平均订单额",
-        "money",
-        12,
-        "Revenue divided by orders.",
-        "净收入除以订单数。",
-    ),
-    OutputColumn(
-        "days_since_last",
-        "Days since last purchase",
-        "距上次购买天数",
-        "integer",
-        10,
-        "Days from the last purchase to the as-of date.",
-        "从最近购买到截至日期的天数。",
-    ),
-)
+OUTPUTS = declare("first_purchase last_purchase orders revenue avg_order days_since_last")
 
 
 def compute(book: Book, so_far: pd.DataFrame) -> pd.DataFrame:

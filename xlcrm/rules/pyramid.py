@@ -8,48 +8,10 @@ import numpy as np
 import pandas as pd
 
 from ..book import Book
-from .base import OutputColumn
+from .base import declare
 from .facts import orders, per_customer
-from .labels import translate
 
-OUTPUTS = (
-    OutputColumn(
-        "pyramid",
-        "Pyramid class",
-        "金字塔分级",
-        "text",
-        9,
-        "A = top 1% of buyers by net revenue (or profit, per Settings), B = next 4%, C = next 15%, D = the rest. Class sizes are the shares of the number of buyers, rounded half up; customers tied at a boundary all get the higher class. No purchase, no class.",
-        "按净收入（或按设置用利润）排名：A = 前 1%，B = 其后 4%，C = 其后 15%，D = 其余。各级人数按有购买客户数乘比例四舍五入；边界上并列的客户都归入较高一级。无购买则不分级。",
-    ),
-    OutputColumn(
-        "trend",
-        "Trend",
-        "趋势",
-        "text",
-        9,
-        "Net spend in the recent window (Settings, default 90 days) against the window before: rising or declining when it differs by more than the trend change %, else steady; inactive when both are zero.",
-        "近期窗口（默认 90 天）的净消费与前一窗口相比：变化超过趋势阈值为上升或下降，否则平稳；两个窗口都为零则为无购买。",
-    ),
-    OutputColumn(
-        "rising_star",
-        "Rising star",
-        "明日之星",
-        "text",
-        8,
-        "yes for a C customer whose daily spend in the recent window is at least the daily spend of the smallest B customer over the whole history.",
-        "C 类客户近期窗口的日均消费不低于 B 类最低客户在全部历史中的日均消费时为“是”。",
-    ),
-    OutputColumn(
-        "slipping",
-        "Slipping",
-        "增长停滞",
-        "text",
-        8,
-        "yes for an A or B customer whose recent order count or spend is not above the window before: ask why.",
-        "A 或 B 类客户近期订单数或消费未超过前一窗口时为“是”：需要了解原因。",
-    ),
-)
+OUTPUTS = declare("pyramid trend rising_star slipping")
 
 
 def class_sizes(n: int, pcts: list[float]) -> list[int]:
@@ -113,7 +75,7 @@ def compute(book: Book, so_far: pd.DataFrame) -> pd.DataFrame:
         ["inactive", "rising", "declining"],
         "steady",
     )
-    out["trend"] = translate(pd.Series(trend, index=so_far.index).where(buyers), s["language"])
+    out["trend"] = pd.Series(trend, index=so_far.index, dtype="string").where(buyers)
 
     span = max(w, (as_of - ords["date"].min()).days + 1) if len(ords) else w
     b_values = basis[out["pyramid"] == "B"]
@@ -123,7 +85,6 @@ def compute(book: Book, so_far: pd.DataFrame) -> pd.DataFrame:
     slip = out["pyramid"].isin(["A", "B"]) & (
         (win["recent_n"] <= win["prev_n"]) | (win["recent"] <= win["prev"])
     )
-    yes_no = {True: "yes", False: "no"}
-    out["rising_star"] = translate(star.fillna(False).map(yes_no).where(buyers), s["language"])
-    out["slipping"] = translate(slip.fillna(False).map(yes_no).where(buyers), s["language"])
+    out["rising_star"] = star.fillna(False).astype("boolean").where(buyers)
+    out["slipping"] = slip.fillna(False).astype("boolean").where(buyers)
     return out

@@ -11,65 +11,9 @@ import numpy as np
 import pandas as pd
 
 from ..book import Book
-from .base import OutputColumn
-from .labels import translate
+from .base import declare
 
-OUTPUTS = (
-    OutputColumn(
-        "r_score",
-        "R score",
-        "R 分",
-        "integer",
-        7,
-        "Recency 1-5: percentile of days since the last purchase among buyers (fewer days, higher score; ties share the average percentile).",
-        "最近购买 1-5 分：在有购买的客户中按距上次购买天数的百分位（天数越少分越高；并列取平均百分位）。",
-    ),
-    OutputColumn(
-        "f_score",
-        "F score",
-        "F 分",
-        "integer",
-        7,
-        "Frequency 1-5 from the order count and the thresholds in Settings (default 1 / 2 / 3-4 / 5-9 / 10+ orders).",
-        "购买频率 1-5 分：按订单数和设置中的门槛（默认 1 / 2 / 3-4 / 5-9 / 10+ 单）。",
-    ),
-    OutputColumn(
-        "m_score",
-        "M score",
-        "M 分",
-        "integer",
-        7,
-        "Monetary 1-5: percentile of net revenue among buyers (ties share the average percentile).",
-        "消费金额 1-5 分：在有购买的客户中按净收入的百分位（并列取平均百分位）。",
-    ),
-    OutputColumn(
-        "rfm",
-        "RFM",
-        "RFM",
-        "text",
-        6,
-        "The three scores side by side, e.g. 545.",
-        "三个分数连写，例如 545。",
-    ),
-    OutputColumn(
-        "rfm_segment",
-        "RFM segment",
-        "RFM 分群",
-        "text",
-        18,
-        "The R x F grid: R5F1 New; R4-5F2-3 Potential loyalist; R5F4-5 Champions; R4F1 Promising; R3-4F4-5 Loyal; R3F1-2 About to sleep; R3F3 Need attention; R1-2F1-2 Hibernating; R1-2F3-4 At risk; R1-2F5 Can't lose.",
-        "R x F 网格：R5F1 新客户；R4-5F2-3 潜在忠诚客户；R5F4-5 冠军客户；R4F1 有潜力客户；R3-4F4-5 忠诚客户；R3F1-2 即将沉睡；R3F3 需要关注；R1-2F1-2 沉睡客户；R1-2F3-4 有流失风险；R1-2F5 不能失去。",
-    ),
-    OutputColumn(
-        "value_class",
-        "Value class",
-        "价值分类",
-        "text",
-        22,
-        "First that applies: Prospect (no purchase); Win-back (no purchase for the dormant days); New (first purchase within the new-customer days); Core (R, F and M all at least the core score); Potential: high value, low frequency (M high, F low); Potential: frequent, low value (F high, M low); else Regular.",
-        "按顺序取第一个符合的：潜在客户（无购买）；待挽回客户（超过沉睡天数未购买）；新客户（首次购买在新客户期内）；核心客户（R、F、M 均不低于核心分）；潜力客户：高价值低频（M 高 F 低）；潜力客户：高频低价值（F 高 M 低）；其余为一般客户。",
-    ),
-)
+OUTPUTS = declare("r_score f_score m_score rfm rfm_segment value_class")
 
 GRID = {  # (R, F) -> segment key, the widely used R x F grid
     **{(5, 1): "new", (4, 1): "promising", (3, 3): "need_attention"},
@@ -104,7 +48,6 @@ def threshold_score(counts: pd.Series, thresholds: list[int]) -> pd.Series:
 
 def compute(book: Book, so_far: pd.DataFrame) -> pd.DataFrame:
     s = book.settings
-    lang = s["language"]
     buyers = so_far["orders"] > 0
     out = pd.DataFrame(index=so_far.index)
     out["r_score"] = percentile_score(
@@ -124,8 +67,8 @@ def compute(book: Book, so_far: pd.DataFrame) -> pd.DataFrame:
         ],
         index=out.index,
     )
-    out["rfm_segment"] = translate(keys, lang)
-    out["value_class"] = translate(value_class(so_far, out, s), lang)
+    out["rfm_segment"] = keys.astype("string")
+    out["value_class"] = value_class(so_far, out, s).astype("string")
     return out
 
 

@@ -20,7 +20,7 @@ def head_rows(
     try:
         fh = zf.open(part)
     except KeyError as exc:
-        raise BookError(f"The sheet part {part} is missing; the file is damaged.") from exc
+        raise BookError("part_missing", part=part) from exc
     with fh:
         row_no = 0
         cells: dict[int, str] = {}
@@ -51,7 +51,7 @@ def head_rows(
                 elif tag == "sheetData":
                     break
         except SafeET.ParseError as exc:
-            raise BookError(f"The sheet part {part} is damaged ({exc}).") from exc
+            raise BookError("part_damaged", part=part, detail=str(exc)) from exc
     return rows
 
 

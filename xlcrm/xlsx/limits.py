@@ -22,34 +22,27 @@ RATIO_FLOOR = 16 * 1024**2
 def check_zip(zf: zipfile.ZipFile, name: str) -> None:
     infos = zf.infolist()
     if len(infos) > MAX_MEMBERS:
-        raise BookError(f"{name} has {len(infos):,} parts; a workbook has far fewer. Refused.")
+        raise BookError("too_many_parts", name=name, count=len(infos))
     seen: set[str] = set()
     total = 0
     for info in infos:
         member = info.filename
         norm = posixpath.normpath(member.replace("\\", "/"))
         if member.startswith(("/", "\\")) or norm.startswith("..") or ":" in member.split("/")[0]:
-            raise BookError(f"{name} contains a part with an unsafe name ({member!r}). Refused.")
+            raise BookError("unsafe_name", name=name, member=repr(member))
         key = member.casefold()
         if key in seen:
-            raise BookError(f"{name} contains the part {member!r} twice; the file is damaged.")
+            raise BookError("duplicate_part", name=name, member=repr(member))
         seen.add(key)
         if info.file_size > MAX_MEMBER_SIZE:
-            raise BookError(
-                f"{name}: the part {member} would inflate to {info.file_size:,} "
-                "bytes, beyond any real workbook. Refused."
-            )
+            raise BookError("part_too_large", name=name, member=member, size=info.file_size)
         if (
             info.file_size > RATIO_FLOOR
             and info.compress_size
             and (info.file_size / info.compress_size > MAX_RATIO)
         ):
-            raise BookError(
-                f"{name}: the part {member} is compressed {info.file_size // max(1, info.compress_size):,}:1, "
-                "like a zip bomb. Refused."
-            )
+            ratio = info.file_size // max(1, info.compress_size)
+            raise BookError("zip_bomb", name=name, member=member, ratio=ratio)
         total += info.file_size
     if total > MAX_TOTAL_SIZE:
-        raise BookError(
-            f"{name} would inflate to {total:,} bytes, beyond any real workbook. Refused."
-        )
+        raise BookError("book_too_large", name=name, size=total)

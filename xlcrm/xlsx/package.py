@@ -89,11 +89,11 @@ class Package:
 def read_member(zf: zipfile.ZipFile, part: str, limit: int = SMALL_PART_LIMIT) -> bytes:
     info = zf.getinfo(part)
     if info.file_size > limit:
-        raise BookError(f"The part {part} is unreasonably large ({info.file_size:,} bytes).")
+        raise BookError("part_inflates", part=part, limit=limit)
     with zf.open(info) as fh:
         data = fh.read(limit + 1)
     if len(data) > limit:
-        raise BookError(f"The part {part} inflates beyond {limit:,} bytes.")
+        raise BookError("part_inflates", part=part, limit=limit)
     return data
 
 
@@ -101,20 +101,20 @@ def parse_xml(data: bytes, part: str) -> Element:
     try:
         return SafeET.fromstring(data)
     except SafeET.ParseError as exc:
-        raise BookError(f"The part {part} is not valid XML ({exc}); the file is damaged.") from exc
+        raise BookError("not_xml", part=part, detail=str(exc)) from exc
     except Exception as exc:  # defusedxml refusals (DTD, entities) and similar
-        raise BookError(f"The part {part} was refused: {type(exc).__name__}.") from exc
+        raise BookError("dtd_refused", part=part) from exc
 
 
 def sniff(path: Path) -> None:
     """Refuse files that are not an OOXML zip, with a message naming what they are instead."""
     if not path.exists():
-        raise BookError(f"File not found: {path}")
+        raise BookError("not_found", path=str(path))
     if path.is_dir():
-        raise BookError(f"{path} is a folder, not a workbook.")
+        raise BookError("is_folder", path=str(path))
     size = path.stat().st_size
     if size == 0:
-        raise BookError(f"{path.name} is empty (0 bytes); it may still be copying.")
+        raise BookError("empty_file", name=path.name)
     suffix = path.suffix.lower()
     with path.open("rb") as fh:
         head = fh.read(8)
@@ -122,29 +122,19 @@ def sniff(path: Path) -> None:
             fh.seek(0)
             blob = fh.read(min(size, 64 * 1024 * 1024))
             if ENCRYPTED_MARK in blob:
-                raise BookError(
-                    f"{path.name} is password-protected. Open it in Excel, remove the password "
-                    "(File > Info > Protect Workbook), save, and try again."
-                )
-            raise BookError(
-                f"{path.name} is an old-style .xls workbook. Open it in Excel and save it as "
-                "Excel Workbook (*.xlsx)."
-            )
+                raise BookError("encrypted", name=path.name)
+            raise BookError("old_xls", name=path.name)
     if head[:4] != b"PK\x03\x04" and head[:4] != b"PK\x05\x06":
         with path.open("rb") as fh:
             head = fh.read(4096)
         text = head.lstrip(b"\xef\xbb\xbf \r\n\t").lower()
         if text.startswith((b"<html", b"<!doc", b"<?xml", b"<tab")):
-            kind = "a web page (HTML/XML) renamed to " + suffix
-        elif suffix in (".csv", ".txt") or b"," in head or b";" in head or b"\t" in head:
-            kind = "a text/CSV file, not an Excel workbook"
-        else:
-            kind = "not an Excel workbook"
-        raise BookError(
-            f"{path.name} is {kind}. Open it in Excel and save it as Excel Workbook (*.xlsx)."
-        )
+            raise BookError("html_renamed", name=path.name, suffix=suffix)
+        if suffix in (".csv", ".txt") or b"," in head or b";" in head or b"\t" in head:
+            raise BookError("csv_renamed", name=path.name)
+        raise BookError("not_a_workbook", name=path.name)
     if suffix in (".xls", ".xlsb", ".ods"):
-        raise BookError(f"{path.name}: {suffix} files are not supported; save as .xlsx.")
+        raise BookError("unsupported_suffix", name=path.name, suffix=suffix)
 
 
 def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str, str]]:
@@ -198,9 +188,9 @@ def open_package(path: str | Path) -> Package:
     try:
         zf = zipfile.ZipFile(path)
     except zipfile.BadZipFile as exc:
-        raise BookError(f"{path.name} is damaged or incomplete (not a valid zip: {exc}).") from exc
+        raise BookError("not_zip", name=path.name, detail=str(exc)) from exc
     except OSError as exc:
-        raise BookError(f"{path.name} cannot be opened: {exc.strerror or exc}.") from exc
+        raise BookError("cannot_open", name=path.name, detail=str(exc.strerror or exc)) from exc
     try:
         check_zip(zf, path.name)
         return _load(path, zf)
@@ -209,26 +199,22 @@ def open_package(path: str | Path) -> Package:
         raise
     except (zipfile.BadZipFile, KeyError, ValueError, EOFError, OSError) as exc:
         zf.close()
-        raise BookError(
-            f"{path.name} is damaged or incomplete ({type(exc).__name__}: {exc})."
-        ) from exc
+        raise BookError("damaged", name=path.name, detail=f"{type(exc).__name__}: {exc}") from exc
 
 
 def _load(path: Path, zf: zipfile.ZipFile) -> Package:
     names = zf.NameToInfo
     if "[Content_Types].xml" not in names:
-        raise BookError(f"{path.name} is a zip file but not an Excel workbook.")
+        raise BookError("zip_not_excel", name=path.name)
     root_rels = _rels(zf, "")
     wb_part = next((t for ty, t, _ in root_rels.values() if ty.endswith("/officeDocument")), None)
     if wb_part is None and "xl/workbook.xml" in names:
         wb_part = "xl/workbook.xml"
     if wb_part is None or wb_part not in names:
-        raise BookError(f"{path.name} has no workbook part; it is not an Excel workbook.")
+        raise BookError("no_workbook_part", name=path.name)
     root = parse_xml(read_member(zf, wb_part), wb_part)
     if root.tag.startswith("{" + NS_STRICT):
-        raise BookError(
-            f"{path.name} is saved as 'Strict Open XML'. Save it as 'Excel Workbook (*.xlsx)'."
-        )
+        raise BookError("strict_ooxml", name=path.name)
     date1904 = False
     sheets_el = None
     for el in root:

@@ -44,14 +44,14 @@ class SharedStrings:
             try:
                 self._fh = self._zf.open(self._part)
             except KeyError as exc:
-                raise BookError(f"The part {self._part} is missing; the file is damaged.") from exc
+                raise BookError("part_missing", part=self._part) from exc
         chunk = self._fh.read(self._chunk)
         if not chunk:
             self._done = True
             self._fh.close()
         self._data += chunk
         if len(self._data) > SST_LIMIT:
-            raise BookError(f"The part {self._part} inflates beyond {SST_LIMIT:,} bytes.")
+            raise BookError("part_inflates", part=self._part, limit=SST_LIMIT)
         # scan up to the last '<': every tag before it is whole, the one after may be cut
         upto = len(self._data) if self._done else max(self._scanned, self._data.rfind(b"<"))
         for m in _SI.finditer(self._data, self._scanned, upto):
@@ -72,7 +72,7 @@ class SharedStrings:
             return self._cache[index]
         self._reach(index)
         if not 0 <= index < len(self._starts):
-            raise BookError(f"A cell refers to shared string {index}, which does not exist.")
+            raise BookError("shared_string_missing", index=index)
         end = self._starts[index + 1] if index + 1 < len(self._starts) else len(self._data)
         chunk = _RPH.sub(b"", bytes(self._data[self._starts[index] : end]))
         text = "".join(

@@ -147,12 +147,10 @@ class _Layout:
         A row's last cell sitting left of the run (a first update: the output cells do not
         exist yet) is settled by one search from the end.
         """
-        last = xml.rfind(self.ref_open, pos, end)
-        if last == -1:
-            return (pos, None) if self._tail_ok(xml, pos, end) else None
-        col = self._col_at(xml, last)
-        if col is None:
-            return None
+        found = self._cell_or_end(xml, xml.rfind(self.ref_open, pos, end), pos, end)
+        if found is None or found[1] is None:
+            return found
+        last, col = found
         if col < lo:
             cell = self.cell_rx.match(xml, last, end)
             if cell is None or not self._tail_ok(xml, cell.end(), end):
@@ -160,18 +158,21 @@ class _Layout:
             return cell.end(), None
         q = pos
         while True:
-            i = xml.find(self.ref_open, q, end)
-            if i == -1:
-                return (q, None) if self._tail_ok(xml, q, end) else None
-            col = self._col_at(xml, i)
-            if col is None:
-                return None
-            if col >= lo:
-                return i, col
-            cell = self.cell_rx.match(xml, i, end)
+            found = self._cell_or_end(xml, xml.find(self.ref_open, q, end), q, end)
+            if found is None or found[1] is None or found[1] >= lo:
+                return found
+            cell = self.cell_rx.match(xml, found[0], end)
             if cell is None:
                 return None
             q = cell.end()
+
+    def _cell_or_end(self, xml: bytes, i: int, q: int, end: int) -> tuple[int, int | None] | None:
+        """A search hit ``i``: (i, its column); no hit (-1): (q, None) when nothing but the
+        row's end follows ``q``; None when the row is not simple."""
+        if i == -1:
+            return (q, None) if self._tail_ok(xml, q, end) else None
+        col = self._col_at(xml, i)
+        return None if col is None else (i, col)
 
     def _col_at(self, xml: bytes, i: int) -> int | None:
         r = _R_ATTR.match(xml, i + len(self.ref_open) - 3)
@@ -271,9 +272,9 @@ class _Sheet:
                 t = _T_ATTR.search(f.group(1))
                 if t and t.group(1) in (b"shared", b"array", b"dataTable"):
                     raise WriteRefused(
-                        f"Cell {col_letter(plan.col)}{row_no} on the Customers sheet holds a "
-                        f"{t.group(1).decode()} formula in a column xlcrm fills. Delete that "
-                        "formula (xlcrm writes this column) and run again."
+                        "formula_in_output",
+                        cell=f"{col_letter(plan.col)}{row_no}",
+                        formula=t.group(1).decode(),
                     )
                 self.report.formulas_overwritten += 1
             if row_no == self.header_row:
@@ -333,14 +334,14 @@ class RowMap:
 def map_rows(xml: bytes, cols: list[int], header_row: int) -> RowMap:
     root = _ROOT.search(xml)
     if root is None:
-        raise BookError("The Customers sheet part is not a SpreadsheetML worksheet.")
+        raise BookError("customers_part", detail="not a worksheet")
     p = (root.group(1) + b":") if root.group(1) else b""
     sd = _SHEETDATA.search(xml, root.end())
     if sd is None or sd.group(1) == b"/":
-        raise BookError("The Customers sheet has no rows.")
+        raise BookError("customers_part", detail="no rows")
     close = re.compile(rb"</" + re.escape(p) + rb"sheetData>").search(xml, sd.end())
     if close is None:
-        raise BookError("The Customers sheet part is cut short; the file is damaged.")
+        raise BookError("customers_part", detail="cut short")
     layout = _Layout(p, cols, header_row)
     layout.survey(xml, sd.end(), close.start())
     rows: list[tuple[int, _Row, list[tuple[int, int]] | None]] = []
@@ -412,7 +413,7 @@ def patch_sheet(
     out.append(xml[pos:])
     yield b"".join(out)
     if not seen:
-        raise BookError("The Customers header row was not found in the sheet part.")
+        raise BookError("customers_part", detail="header row")
 
 
 class _Row:
@@ -456,14 +457,14 @@ def _rows(xml: bytes, p: bytes, pos: int, stop: int) -> Iterator[_Row]:
             continue
         gt = xml.find(b">", start + n, stop)
         if gt == -1:
-            raise BookError("A row of the Customers sheet is cut short; the file is damaged.")
+            raise BookError("customers_part", detail="a row is cut short")
         if xml[gt - 1 : gt] == b"/":
             yield _Row(xml, start, gt + 1, (start + n, gt - 1), None)
             pos = gt + 1
             continue
         end = xml.find(close_tag, gt, stop)
         if end == -1:
-            raise BookError("A row of the Customers sheet is not closed; the file is damaged.")
+            raise BookError("customers_part", detail="a row is not closed")
         yield _Row(xml, start, end + len(close_tag), (start + n, gt), (gt + 1, end))
         pos = end + len(close_tag)
 
@@ -525,7 +526,4 @@ def _refuse_arrays(xml: bytes, ours: set[int], rows: set[int]) -> None:
         except ValueError:
             continue
         if any(c1 <= c <= c2 for c in ours) and any(r1 <= r <= r2 for r in rows):
-            raise WriteRefused(
-                f"An array formula over {ref.group(1).decode()} on the Customers sheet covers a "
-                "column xlcrm fills. Move or delete that formula and run again."
-            )
+            raise WriteRefused("array_over_output", ref=ref.group(1).decode())

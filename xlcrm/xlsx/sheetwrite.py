@@ -1,4 +1,4 @@
-"""Whole worksheets for the sheets xlcrm owns (Problems, later Due): rows of text and numbers.
+"""Whole worksheets for the sheets xlcrm owns (Problems, Due, Points): text, numbers, dates.
 
 Every text cell is an inline string, so nothing the owner typed can turn into a formula here.
 """
@@ -6,14 +6,14 @@ Every text cell is an inline string, so nothing the owner typed can turn into a 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 import pandas as pd
 
 from ..problems import BookError
 from .cellref import MAX_ROWS, col_letter
 from .cellrender import Column, payload_table, row_elements
-from .text import CELL_LIMIT, xml_escape_text
+from .text import CELL_LIMIT, xml_escape_attr, xml_escape_text
 
 NS = (
     'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
@@ -49,52 +49,63 @@ def cell_xml(
 
 
 def sheet_xml(
-    rows: Iterable[Sequence[object]],
-    widths: Sequence[int],
-    header_row: int,
+    sheet,
     header_style: int | None = None,
     date_style: int | None = None,
     date1904: bool = False,
-    columns: Sequence[tuple[str, pd.Series]] = (),
 ) -> Iterator[bytes]:
-    """A worksheet part with a frozen header row at ``header_row``.
-
-    ``rows`` (title, header, small bodies) are rendered cell by cell; ``columns``, a body given
-    as (kind, values) per column and placed below them, is rendered a column at a time, which
-    is what keeps a Points sheet of a million events to seconds.
-    """
+    """A worksheet part: the title in A1, the headers on ``sheet.header_row`` (frozen), then
+    the body, given by columns and rendered a column at a time (what keeps a Points sheet of
+    a million events to seconds). ``sheet.links`` make the link columns' cells jump to a
+    cell of the owner's sheets."""
+    header_row = sheet.header_row if sheet.headers else 0
     cols = "".join(
         f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
-        for i, w in enumerate(widths, start=1)
+        for i, w in enumerate(sheet.widths, start=1)
     )
     pane = (
         f'<sheetViews><sheetView workbookViewId="0"><pane ySplit="{header_row}" '
         f'topLeftCell="A{header_row + 1}" activePane="bottomLeft" state="frozen"/>'
         "</sheetView></sheetViews>"
+        if header_row
+        else ""
     )
     yield (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet {NS}>{pane}'
         f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>'
     ).encode()
-    buf: list[str] = []
-    r = 0
-    for r, row in enumerate(rows, start=1):
-        style = header_style if r == header_row else None
+    head = [f'<row r="1">{cell_xml("A1", sheet.title)}</row>']
+    if header_row:
         cells = "".join(
-            cell_xml(f"{col_letter(c)}{r}", v, style, date_style, date1904)
-            for c, v in enumerate(row, 1)
+            cell_xml(f"{col_letter(c)}{header_row}", v, header_style)
+            for c, v in enumerate(sheet.headers, 1)
         )
-        buf.append(f'<row r="{r}">{cells}</row>')
-        if len(buf) >= 2000:
-            yield "".join(buf).encode()
-            buf = []
-    yield "".join(buf).encode()
-    yield from _body(columns, r if rows else 0, date_style, date1904)
+        head.append(f'<row r="{header_row}">{cells}</row>')
+    yield "".join(head).encode()
+    yield from _body(sheet.columns, header_row or 1, date_style, date1904)
+    yield b"</sheetData>"
+    yield from _hyperlinks(sheet, header_row)
     yield (
-        b"</sheetData>"
         b'<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
         b'footer="0.3"/></worksheet>'
     )
+
+
+def _hyperlinks(sheet, header_row: int) -> Iterator[bytes]:
+    """Links within the book (no relationship part needed): each row's cell to its target."""
+    links = getattr(sheet, "links", None)
+    if not links or not sheet.link_columns:
+        return
+    out = []
+    for i, target in enumerate(links):
+        if not target:
+            continue
+        row = header_row + 1 + i
+        for c in sheet.link_columns:
+            ref = f"{col_letter(c + 1)}{row}"
+            out.append(f'<hyperlink ref="{ref}" location="{xml_escape_attr(target)}"/>')
+    if out:
+        yield ("<hyperlinks>" + "".join(out) + "</hyperlinks>").encode()
 
 
 def _body(
@@ -105,7 +116,7 @@ def _body(
         return
     n = len(columns[0][1])
     if above + n > MAX_ROWS:  # the caller trims first; never write a sheet Excel must repair
-        raise BookError(f"A sheet of {above + n:,} rows is over Excel's limit of {MAX_ROWS:,}.")
+        raise BookError("sheet_too_long", rows=above + n, limit=MAX_ROWS)
     numbers = range(above + 1, above + 1 + n)
     rendered = []
     for c, (kind, values) in enumerate(columns, start=1):

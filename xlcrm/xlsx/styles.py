@@ -40,7 +40,7 @@ class Styles:
     @classmethod
     def parse(cls, xml: bytes | None) -> Styles:
         if xml is None:
-            raise BookError("The workbook has no styles part; save it from Excel and try again.")
+            raise BookError("no_styles")
         m = re.search(rb"<(\w+:)?styleSheet\b", xml)
         prefix = (m.group(1) or b"").decode() if m else ""
         st = cls(xml, prefix)
@@ -120,7 +120,7 @@ class Styles:
         if _section(self.xml, p, "numFmts") is None:
             m = re.search(rb"<(?:\w+:)?styleSheet\b[^>]*>", self.xml)
             if not m:
-                raise BookError("The styles part is not a SpreadsheetML style sheet.")
+                raise BookError("styles_damaged", detail="styleSheet")
             at = m.end()
             self.xml = (
                 self.xml[:at] + f'<{p}numFmts count="0"></{p}numFmts>'.encode() + self.xml[at:]
@@ -151,7 +151,7 @@ class Styles:
     def _append(self, section: str, element: bytes) -> None:
         sec = _section(self.xml, self.prefix, section)
         if sec is None:
-            raise BookError(f"The styles part has no {section} list.")
+            raise BookError("styles_damaged", detail=section)
         end = sec[1]
         self.xml = self.xml[:end] + element + self.xml[end:]
         # raise the count attribute on the opening tag

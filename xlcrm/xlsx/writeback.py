@@ -4,6 +4,9 @@ Members that need no change are copied raw. Changed: the Customers sheet part (o
 cells), the sheets xlcrm owns, and the bookkeeping they need (content types, workbook and its
 rels, app.xml, styles only for a new style, the Customers table when a column is appended,
 calcChain when a formula cell is overwritten).
+
+Nothing here knows xlcrm's columns or words: the door says where each column goes (``place``)
+and hands over its sheets already worded.
 """
 
 from __future__ import annotations
@@ -11,17 +14,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zipfile
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import pandas as pd
 
 from ..problems import BookError
-from ..rules.base import OutputColumn
-from ..schema import normalize_label
 from . import workbookparts as wp
-from .cellref import MAX_COLS, col_letter, split_range
+from .cellref import split_range
 from .deflate import DeflatedPart, deflate
 from .head import head_rows
 from .package import Package, SheetInfo, open_package, read_member
@@ -29,7 +32,7 @@ from .sharedstrings import SharedStrings
 from .sheetpatch import ColumnPlan, PatchReport, RowMap, map_rows, patch_sheet
 from .sheetwrite import OWNED_MARK, sheet_xml
 from .styles import Styles
-from .tablepatch import add_columns, unique_names
+from .tablepatch import add_columns
 from .zipcopy import copy_raw, write_deflated, write_member
 
 SHEET_PART_LIMIT = 2 * 1024 * 1024 * 1024
@@ -38,19 +41,40 @@ _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*\bref="([^"]+)"')
 
 
 @dataclass
-class OwnedSheet:
+class ColumnOut:
+    """One output column to write: its sheet column, kind, values (index = Excel rows) and,
+    for a new column, the header to put above it."""
+
+    col: int
+    kind: str  # date, datetime, money, integer, number, text, boolean
+    values: pd.Series
+    header: str | None = None
+
+
+class WholeSheet(Protocol):
+    """A sheet xlcrm owns, in words (``xlcrm.present.sheets.RenderedSheet``)."""
+
     name: str
-    rows: list[list[object]]  # first row: title starting with 'xlcrm'; header_row: headers
+    aliases: tuple[str, ...]
+    title: str
+    headers: list[str]
+    columns: list[tuple[str, pd.Series]]
     widths: list[int]
-    header_row: int = 2
-    has_dates: bool = False
-    columns: list[tuple[str, pd.Series]] = field(default_factory=list)  # body: (kind, values)
-    aliases: tuple[str, ...] = ()  # its name in the other language: an earlier run's sheet
+    links: list[str | None] | None
+    link_columns: tuple[int, ...]
+    header_row: int
+
+    @property
+    def has_dates(self) -> bool: ...
+
+
+# the door's placement policy: (header cells, last used column, table names) -> columns
+Place = Callable[[dict[int, str], int, list[str]], list[ColumnOut]]
 
 
 @dataclass
 class WriteReport:
-    columns: list[str] = field(default_factory=list)
+    columns: list[int] = field(default_factory=list)
     new_columns: list[str] = field(default_factory=list)
     cells_written: int = 0
     formulas_overwritten: int = 0
@@ -66,29 +90,21 @@ def write_back(
     dst: Path,
     customers_sheet: str,
     header_row: int,
-    outputs: pd.DataFrame,
-    columns: list[OutputColumn],
-    owned: list[OwnedSheet],
-    lang: str = "en",
-    remove_owned: tuple[tuple[str, ...], ...] = (),
+    place: Place,
+    owned: list[WholeSheet],
+    replace_only: list[WholeSheet] = (),
     mapped: RowMap | None = None,
 ) -> WriteReport:
-    """``mapped`` (from ``map_output_cells``) is used when it was made from this very part."""
+    """Copy ``src`` to ``dst`` with the output columns ``place`` lays out and the sheets xlcrm
+    owns written in; ``replace_only`` sheets are written only over an earlier run's sheet.
+
+    ``mapped`` (from ``map_output_cells``) is used when it was made from this very part.
+    """
     # the patched Customers part goes to a scratch file, not a list: at 100,000 customers it
     # is 150 MB that would otherwise sit in memory beside the part as read
     with open_package(src) as pkg, ExitStack() as parts:
         return _write(
-            pkg,
-            parts,
-            dst,
-            customers_sheet,
-            header_row,
-            outputs,
-            columns,
-            owned,
-            lang,
-            remove_owned,
-            mapped,
+            pkg, parts, dst, customers_sheet, header_row, place, owned, replace_only, mapped
         )
 
 
@@ -98,11 +114,9 @@ def _write(
     dst: Path,
     customers_sheet: str,
     header_row: int,
-    outputs: pd.DataFrame,
-    columns: list[OutputColumn],
-    owned: list[OwnedSheet],
-    lang: str,
-    remove_owned: tuple[tuple[str, ...], ...],
+    place: Place,
+    owned: list[WholeSheet],
+    replace_only: list[WholeSheet],
     mapped: RowMap | None,
 ) -> WriteReport:
     zf = pkg.zf
@@ -112,21 +126,21 @@ def _write(
     styles = Styles.parse(read_member(zf, pkg.styles_part) if pkg.styles_part else None)
     member = _member_id(pkg, info)
     xml = mapped.xml if mapped is not None and mapped.member == member else None
-    xml, header, header_end = _customers_part(pkg, info, header_row, xml)
-    placed = _place_columns(info, header, header_end, columns, lang)
+    xml, header, used = _customers_part(pkg, info, header_row, xml)
+    placed = place(header, used, [n for t in info.tables for n in t.columns])
     plans, new_cols = [], []
-    for oc, col, header_text in placed:
-        report.columns.append(oc.key)
-        if header_text is not None:
-            new_cols.append((col, header_text))
-            report.new_columns.append(header_text)
+    for c in placed:
+        report.columns.append(c.col)
+        if c.header is not None:
+            new_cols.append((c.col, c.header))
+            report.new_columns.append(c.header)
         plans.append(
             ColumnPlan(
-                col=col,
-                kind=oc.kind,
-                values=outputs[oc.key],
-                header=header_text,
-                header_style=styles.style_for("text", header=True) if header_text else None,
+                col=c.col,
+                kind=c.kind,
+                values=c.values,
+                header=c.header,
+                header_style=styles.style_for("text", header=True) if c.header else None,
             )
         )
     patch = PatchReport()
@@ -141,11 +155,8 @@ def _write(
     if new_cols:
         table = _table_to_extend(info, min(c for c, _ in new_cols))
         if table is not None:
-            names = unique_names(table.columns, [n for _, n in new_cols])
-            if names != [n for _, n in new_cols]:
-                raise BookError("Internal: table column names changed after planning.")
-            changed[table.part] = add_columns(read_member(zf, table.part), names)
-    added, removed = _owned_sheets(pkg, owned, remove_owned, changed, styles, parts)
+            changed[table.part] = add_columns(read_member(zf, table.part), [n for _, n in new_cols])
+    added, removed = _owned_sheets(pkg, owned, replace_only, changed, styles, parts)
     if styles.changed:
         changed[pkg.styles_part] = styles.xml
     if patch.formulas_overwritten:
@@ -160,13 +171,14 @@ def _write(
 def _customers_part(
     pkg: Package, info: SheetInfo, header_row: int, xml: bytes | None = None
 ) -> tuple[bytes, dict[int, str], int]:
-    """The Customers part, its header cells and the header's last column (merges counted)."""
+    """The Customers part, its header cells and the last column in use: the header's (merged
+    cells counted) or a table's on the sheet, whichever reaches further."""
     zf = pkg.zf
     with SharedStrings(zf, pkg.shared_strings_part) as sst:
         heads = head_rows(zf, info.part, sst, max_rows=1, from_row=header_row)
     header = heads.get(header_row, {})
     if not header:
-        raise BookError("The Customers header row could not be read back.")
+        raise BookError("customers_part", sheet=info.name, detail="header row")
     if xml is None:
         xml = read_member(zf, info.part, SHEET_PART_LIMIT)
     header_end = max(header)
@@ -178,64 +190,18 @@ def _customers_part(
             continue
         if r1 <= header_row <= r2:
             header_end = max(header_end, c2)
+    for t in info.tables:
+        header_end = max(header_end, split_range(t.ref)[3])
     return xml, header, header_end
 
 
-def _place_columns(
-    info: SheetInfo,
-    header: dict[int, str],
-    header_end: int,
-    columns: list[OutputColumn],
-    lang: str,
-) -> list[tuple[OutputColumn, int, str | None]]:
-    """Each output column's sheet column, and its header text when it is to be appended.
-
-    Positions do not depend on ``lang``: a missing column goes after the last used one.
-    """
-    by_label: dict[str, int] = {}
-    for col, text in header.items():
-        by_label.setdefault(normalize_label(text), col)
-    used = header_end
-    for t in info.tables:
-        used = max(used, split_range(t.ref)[3])
-    placed: list[tuple[OutputColumn, int, str | None]] = []
-    new_names: list[str] = []
-    existing_names = [n for t in info.tables for n in t.columns]
-    for oc in columns:
-        col = next(
-            (
-                by_label[normalize_label(x)]
-                for x in (oc.en, oc.zh, oc.key)
-                if normalize_label(x) in by_label
-            ),
-            None,
-        )
-        header_text = None
-        if col is None:
-            used += 1
-            col = used
-            label = oc.label(lang)
-            if col > MAX_COLS:
-                raise BookError(
-                    f"There is no room for the column '{label}': the Customers header already "
-                    f"reaches the last Excel column ({col_letter(MAX_COLS)}). Delete or move the "
-                    "far-right columns, or put the xlcrm column headers in yourself."
-                )
-            header_text = unique_names(existing_names + new_names, [label])[0]
-            new_names.append(header_text)
-        placed.append((oc, col, header_text))
-    return placed
-
-
-def map_output_cells(
-    src: Path, customers_sheet: str, header_row: int, columns: list[OutputColumn]
-) -> RowMap:
+def map_output_cells(src: Path, customers_sheet: str, header_row: int, place: Place) -> RowMap:
     """Where the output cells go in the Customers part: what the write would search for, done
     ahead (update makes it while the sales are being read)."""
     with open_package(src) as pkg:
         info = pkg.sheet(customers_sheet)
-        xml, header, header_end = _customers_part(pkg, info, header_row)
-        cols = [col for _, col, _ in _place_columns(info, header, header_end, columns, "en")]
+        xml, header, used = _customers_part(pkg, info, header_row)
+        cols = [c.col for c in place(header, used, [n for t in info.tables for n in t.columns])]
         mapped = map_rows(xml, cols, header_row)
         mapped.member = _member_id(pkg, info)
         return mapped
@@ -255,8 +221,8 @@ def _table_to_extend(info: SheetInfo, first_new_col: int):
 
 def _owned_sheets(
     pkg: Package,
-    owned: list[OwnedSheet],
-    remove: tuple[tuple[str, ...], ...],
+    owned: list[WholeSheet],
+    replace_only: list[WholeSheet],
     changed: dict,
     styles: Styles,
     parts: ExitStack,
@@ -264,23 +230,13 @@ def _owned_sheets(
     zf = pkg.zf
     added: list[str] = []
     removed: list[str] = []
-    for sheet in owned:
-        date_style = styles.style_for("date") if sheet.has_dates else None
-        head_style = styles.style_for("text", header=True)
-        body = parts.enter_context(
-            deflate(
-                sheet_xml(
-                    sheet.rows,
-                    sheet.widths,
-                    sheet.header_row,
-                    head_style,
-                    date_style,
-                    pkg.date1904,
-                    sheet.columns,
-                )
-            )
-        )
+    for sheet in [*owned, *replace_only]:
         existing = _find_owned(pkg, sheet.name, sheet.aliases)
+        if existing is None and sheet in replace_only:
+            continue
+        date_style = styles.style_for("date") if sheet.has_dates else None
+        head_style = styles.style_for("text", header=True) if sheet.headers else None
+        body = parts.enter_context(deflate(sheet_xml(sheet, head_style, date_style, pkg.date1904)))
         if existing is not None:
             changed[existing.part] = body
             continue
@@ -299,11 +255,6 @@ def _owned_sheets(
         if "docProps/app.xml" in zf.NameToInfo:
             app = changed.get("docProps/app.xml") or read_member(zf, "docProps/app.xml")
             changed["docProps/app.xml"] = wp.app_add_sheet(app, sheet.name)
-    for names in remove:
-        existing = _find_owned(pkg, names[0], names[1:])
-        if existing is not None:
-            header = [["xlcrm: no problems found on the last update."]]
-            changed[existing.part] = parts.enter_context(deflate(sheet_xml(header, [60], 1)))
     return added, removed
 
 
@@ -320,10 +271,7 @@ def _find_owned(pkg: Package, name: str, aliases: tuple[str, ...]) -> SheetInfo 
             return found
     taken = by_name.get(name.casefold())
     if taken is not None:
-        raise BookError(
-            f"The workbook already has a sheet named '{taken.name}' that xlcrm did not make. "
-            "Rename that sheet so xlcrm can write its own."
-        )
+        raise BookError("sheet_name_taken", sheet=taken.name)
     return None
 
 

@@ -1,0 +1,252 @@
+"""The file door: a workbook on disk read fast, checked, computed, and patched in place.
+
+Reading is the fast reader's (``reader.py``); writing patches the Customers part and writes
+xlcrm's own sheets into a copy of the package, then swaps it in atomically (``save.py``).
+Everything between is the engine's, the same for every door.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import zipfile
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .book import Book
+from .engine import Computed, compute
+from .placement import place_columns
+from .present.columns import display
+from .present.sheets import empty_problems, render
+from .present.words import normalize_lang
+from .problems import BookError, Problem
+from .reader import header_of, read_book, sheet_names
+from .results import DueResult, Result, UpdateResult, ValidationResult
+from .rules import output_columns
+from .save import atomic_write, book_lock, check_writable
+from .validation import LeftOut, check_raw, check_sheet, leave_out
+from .xlsx.sheetpatch import RowMap
+from .xlsx.writeback import ColumnOut, WriteReport, map_output_cells, write_back
+
+# the readers' own failures on damaged files: one plain line, never a traceback
+READ_FAILURES = (OSError, ValueError, KeyError, IndexError, EOFError, RuntimeError, zlib.error)
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the caller asked of a book, whichever command: the day, the words, errors."""
+
+    as_of: dt.date | None = None
+    lang: str | None = None  # None: the book's own language
+    keep_going: bool = False  # leave rows with errors out instead of stopping
+
+
+def validate_file(path: Path, req: Request = Request()) -> ValidationResult:
+    """Check a workbook file. Never raises for a bad file: ``fatal`` says why it is unreadable."""
+    t0 = time.perf_counter()
+    result = ValidationResult(path)
+    checked = _read(path, req, result)
+    if checked is not None:
+        book, _ = checked
+        result.book = book
+        result.rows = {s.name: len(s.frame) for s in book.sheets.values()}
+    return _done(result, t0)
+
+
+def update_file(
+    path: Path,
+    req: Request = Request(),
+    out: Path | None = None,
+    dry_run: bool = False,
+    backup: bool = True,
+    stamp: dt.datetime | None = None,
+) -> UpdateResult:
+    """Validate and compute; unless errors block it or ``dry_run``, write the results back."""
+    t0 = time.perf_counter()
+    target = out or path
+    result = UpdateResult(path, out=target, dry_run=dry_run)
+    # where the output cells go depends on the Customers part only: it is found while the
+    # sales are read, and the write uses it if the part is still the same bytes
+    mapped: list[RowMap | None] = [None]
+
+    def look_ahead() -> None:
+        mapped[0] = _map_ahead(path)
+
+    prepared = _prepare(path, req, result, None if dry_run else look_ahead)
+    if prepared is None:
+        return _done(result, t0)
+    book, problems, left = prepared
+    sales = book.frame("sales")
+    result.sales_rows = len(sales)
+    result.sales_after_as_of = (
+        int((sales["date"] > pd.Timestamp(book.as_of)).sum()) if len(sales) else 0
+    )
+    computed = compute(book, problems, stamp, left)
+    result.problems += computed.notes
+    result.outputs = computed.outputs
+    result.cleared = computed.cleared
+    result.customers = len(computed.outputs) - len(computed.cleared)
+    result.columns = [c.key for c in output_columns()]
+    if dry_run:
+        return _done(result, t0)
+    try:
+        check_writable(target)
+        with book_lock(target):
+            result.backup = atomic_write(
+                target,
+                lambda tmp: _write(path, tmp, book, computed, result, mapped[0]),
+                backup=backup,
+            )
+    except BookError as exc:
+        _fatal(result, exc.code, exc.params)
+        return _done(result, t0)
+    except OSError as exc:
+        _fatal(result, "write_failed", {"name": target.name, "detail": exc.strerror or str(exc)})
+        return _done(result, t0)
+    except (ValueError, KeyError, IndexError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        # a part the reader accepted but the writer cannot follow: refuse, change nothing
+        detail = f"{type(exc).__name__}: {exc}"[:300]
+        _fatal(result, "update_failed", {"name": path.name, "detail": detail})
+        return _done(result, t0)
+    result.written = True
+    return _done(result, t0)
+
+
+def due_file(path: Path, req: Request = Request(), days: int | None = None) -> DueResult:
+    """The contacts-due list of a workbook file, computed without writing anything."""
+    from .owned import due_frame
+
+    t0 = time.perf_counter()
+    result = DueResult(path)
+    prepared = _prepare(path, req, result)
+    if prepared is None:
+        return _done(result, t0)
+    book, problems, left = prepared
+    computed = compute(book, problems, left=left, sheets=False)
+    result.frame = due_frame(book, computed.outputs, days)
+    return _done(result, t0)
+
+
+def _read(
+    path: Path, req: Request, result: Result, meanwhile: Callable[[], Any] | None = None
+) -> tuple[Book, list[Problem]] | None:
+    """Read and check; on a file that cannot be used, fill ``fatal`` and return None."""
+    try:
+        # each sheet is checked as soon as it is read; ``meanwhile`` is work for the wait
+        # on the largest sheet
+        raw = read_book(path, then=check_sheet, meanwhile=meanwhile)
+        book, problems = check_raw(raw, req.as_of)
+    except BookError as exc:
+        result.lang = normalize_lang(req.lang or _guess_lang(path))
+        _fatal(result, exc.code, exc.params)
+        return None
+    except READ_FAILURES as exc:
+        result.lang = normalize_lang(req.lang or _guess_lang(path))
+        detail = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+        _fatal(result, "unreadable", {"detail": detail})
+        return None
+    book.path = path
+    result.lang = normalize_lang(req.lang or book.settings.get("language"))
+    result.problems = problems
+    result.as_of = book.as_of
+    return book, problems
+
+
+def _prepare(
+    path: Path,
+    req: Request,
+    result: UpdateResult | DueResult,
+    meanwhile: Callable[[], Any] | None = None,
+) -> tuple[Book, list[Problem], LeftOut | None] | None:
+    """Read and check for a run that computes: None when the book cannot be used or errors
+    block the run; with ``keep_going`` the rows with errors are left out instead."""
+    checked = _read(path, req, result, meanwhile)
+    if checked is None:
+        return None
+    book, problems = checked
+    result.settings = book.settings
+    if not result.errors:
+        return book, problems, None
+    if not req.keep_going:
+        result.blocked = True
+        return None
+    left = leave_out(book, problems)
+    if isinstance(result, UpdateResult):
+        result.left_out = left.rows
+    return book, problems, left
+
+
+def _fatal(result: Result, code: str, params: dict[str, Any]) -> None:
+    result.fatal_code = code
+    result.fatal = BookError(code, **params).text(result.lang)
+
+
+def _guess_lang(path: Path) -> str:
+    """The language of a book that could not be read: Chinese sheet names say Chinese."""
+    try:
+        names = sheet_names(path)
+    except Exception:  # a file that cannot be opened at all: English
+        return "en"
+    return "zh" if any("\u4e00" <= ch <= "\u9fff" for n in names for ch in n) else "en"
+
+
+def _map_ahead(path: Path) -> RowMap | None:
+    """The Customers row map, or None: any trouble here is left for the write to meet and
+    report in its own words."""
+    try:
+        found = header_of(path, "customers")
+        if found is None:
+            return None
+        return map_output_cells(path, found[0], found[1], _placer(None, "en"))
+    except Exception:  # an optional head start: the write maps the part again
+        return None
+
+
+def _placer(values: pd.DataFrame | None, lang: str):
+    """The placement policy for the writer: where each output column goes, its values."""
+    columns = output_columns()
+    kinds = {c.key: c.kind for c in columns}
+
+    def place(header: dict[int, str], used: int, taken: list[str]) -> list[ColumnOut]:
+        return [
+            ColumnOut(p.col, kinds[p.key], None if values is None else values[p.key], p.header)
+            for p in place_columns(header, used, columns, lang, taken)
+        ]
+
+    return place
+
+
+def _write(
+    src: Path,
+    tmp: Path,
+    book: Book,
+    computed: Computed,
+    result: UpdateResult,
+    mapped: RowMap | None,
+) -> WriteReport:
+    customers = book.sheets["customers"]
+    lang = result.lang
+    shown = display(computed.outputs, output_columns(), book.settings, lang)
+    owned = [render(c, book.settings, lang) for c in computed.sheets]
+    has_problems = any(c.kind == "problems" for c in computed.sheets)
+    result.write = write_back(
+        src,
+        tmp,
+        customers.name,
+        customers.header_row,
+        _placer(shown, lang),
+        owned,
+        [] if has_problems else [empty_problems(lang)],
+        mapped,
+    )
+    return result.write
+
+
+def _done(result: Result, t0: float) -> Any:
+    result.seconds = time.perf_counter() - t0
+    return result
