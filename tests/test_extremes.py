@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from pathlib import Path
 
 import openpyxl
@@ -75,9 +74,7 @@ def test_a_sale_on_the_last_row_of_the_sheet(tmp_path):
             write_cell(ws, LAST_ROW, c, v, fmt)
 
     path = _custom_book(tmp_path / "tall.xlsx", lambda ws, fmt: _customers(ws, fmt), last_row)
-    t = time.perf_counter()
     v = xlcrm.validate(path, as_of=AS_OF)
-    assert time.perf_counter() - t < 30  # a sparse sheet at the limit is not a million rows' work
     assert v.book.frame("sales").index.max() == LAST_ROW + 1
     r = xlcrm.update(path, as_of=AS_OF)
     assert r.written, r.fatal

@@ -194,9 +194,7 @@ def test_raw_copy_keeps_compressed_bytes(tmp_path):
         assert raw_compressed(path, name) == raw_compressed(copy, name), name
 
 
-def test_libreoffice_opens_the_result_and_sees_the_values(tmp_path):
-    if not shutil.which("soffice"):
-        pytest.fail("LibreOffice (soffice) is not installed; .ci/run installs it")
+def test_libreoffice_opens_the_result_and_sees_the_values(tmp_path, soffice):
     path = feature_book(tmp_path, macro=False)
     xlcrm.update(path, as_of=AS_OF, stamp=STAMP)
     csv = libreoffice_csv(path, tmp_path / "lo")

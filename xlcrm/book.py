@@ -53,6 +53,7 @@ class Book:
     settings: dict[str, Any]
     as_of: dt.date
     path: Path | None = None
+    source: Any = field(default=None, repr=False)  # what the door read (the file's fingerprint)
     cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def frame(self, kind: str) -> pd.DataFrame:

@@ -234,7 +234,7 @@ def due_cmd(
         buf = io.StringIO()
         writer = csv.writer(buf)
         writer.writerow(headers)
-        writer.writerows(rows)
+        writer.writerows([[csv_safe(v) for v in row] for row in rows])
         click.echo(buf.getvalue(), nl=False)
     else:
         _table(headers, rows)
@@ -242,10 +242,26 @@ def due_cmd(
     sys.exit(0)
 
 
+CSV_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: object) -> object:
+    """A cell a spreadsheet opening the CSV will not run: text that starts like a formula
+    gets a leading apostrophe (OWASP's advice against CSV injection); numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(CSV_FORMULA):
+        return "'" + value
+    return value
+
+
+def printable(text: str) -> str:
+    """Text for a terminal: no escape sequences, bells or other control characters."""
+    return "".join(ch for ch in text if ch.isprintable())
+
+
 def _table(head: list[str], rows: list[list[object]]) -> None:
     shown = [0, 1, 2, 3, 6, 7, 8]  # priority, due, ID, name, channel, reason, action
-    cells = [[str(head[i]) for i in shown]] + [
-        ["" if row[i] is None else str(row[i]) for i in shown] for row in rows
+    cells = [[printable(str(head[i])) for i in shown]] + [
+        ["" if row[i] is None else printable(str(row[i])) for i in shown] for row in rows
     ]
     widths = [min(40, max(_width(c[i]) for c in cells)) for i in range(len(shown))]
     for line in cells:

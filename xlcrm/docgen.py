@@ -22,8 +22,8 @@ def columns_table() -> str:
         need = ", ".join(spec.column(k).label() for k in spec.required_columns)
         out.append(f"### {spec.label('en')} ({spec.label('zh')})\n")
         out.append(f"Also recognised as: {', '.join(spec.aliases)}. Required columns: {need}.\n")
-        out.append("| column | 中文 | kind | rules | other accepted headers |")
-        out.append("| --- | --- | --- | --- | --- |")
+        out.append("| column | 中文 | kind | rules | a wrong value | other accepted headers |")
+        out.append("| --- | --- | --- | --- | --- | --- |")
         for c in spec.columns:
             rules = []
             for kw in ("minimum", "exclusiveMinimum", "maximum", "minLength", "maxLength"):
@@ -38,8 +38,13 @@ def columns_table() -> str:
                 rules.append(f"pattern ({c.severity})")
             if c.key in spec.required:
                 rules.append("required in every row")
+            wrong = (
+                "warning: ignored, the customer is computed"
+                if c.severity == "warning"
+                else "error: blocks update; --keep-going leaves the row out"
+            )
             out.append(
-                f"| {c.label('en')} | {c.label('zh')} | {c.kind} | {'; '.join(rules)} | "
+                f"| {c.label('en')} | {c.label('zh')} | {c.kind} | {'; '.join(rules)} | {wrong} | "
                 f"{', '.join(c.aliases)} |"
             )
         out.append("")

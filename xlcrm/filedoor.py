@@ -8,11 +8,12 @@ Everything between is the engine's, the same for every door.
 from __future__ import annotations
 
 import datetime as dt
+import stat
 import time
 import zipfile
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ import pandas as pd
 
 from .book import Book
 from .engine import Computed, compute
-from .placement import place_columns
+from .placement import place_columns, renamed, renamed_note
 from .present.columns import display
 from .present.sheets import empty_problems, render
 from .present.words import normalize_lang
@@ -28,7 +29,7 @@ from .problems import BookError, Problem
 from .reader import header_of, read_book, sheet_names
 from .results import DueResult, Result, UpdateResult, ValidationResult
 from .rules import output_columns
-from .save import atomic_write, book_lock, check_writable
+from .save import Fingerprint, atomic_write, book_lock, check_writable
 from .validation import LeftOut, check_raw, check_sheet, leave_out
 from .xlsx.sheetpatch import RowMap
 from .xlsx.writeback import ColumnOut, WriteReport, map_output_cells, write_back
@@ -94,13 +95,20 @@ def update_file(
     result.columns = [c.key for c in output_columns()]
     if dry_run:
         return _done(result, t0)
+    read_as: Fingerprint | None = book.source
+    # a new file written with -o gets the permissions of the book it was made from
+    mode = _mode(path) if target != path and not target.exists() else None
     try:
         check_writable(target)
         with book_lock(target):
+            if read_as is not None:
+                read_as.check(path)  # the parts to copy are the parts that were read
             result.backup = atomic_write(
                 target,
                 lambda tmp: _write(path, tmp, book, computed, result, mapped[0]),
                 backup=backup,
+                mode=mode,
+                before_replace=None if read_as is None else lambda: read_as.check(path, False),
             )
     except BookError as exc:
         _fatal(result, exc.code, exc.params)
@@ -137,9 +145,12 @@ def _read(
 ) -> tuple[Book, list[Problem]] | None:
     """Read and check; on a file that cannot be used, fill ``fatal`` and return None."""
     try:
+        before = Fingerprint.of(path)
         # each sheet is checked as soon as it is read; ``meanwhile`` is work for the wait
         # on the largest sheet
         raw = read_book(path, then=check_sheet, meanwhile=meanwhile)
+        if before is not None and not before.same_file(path):
+            raise BookError("book_changed", name=path.name)  # saved again while being read
         book, problems = check_raw(raw, req.as_of)
     except BookError as exc:
         result.lang = normalize_lang(req.lang or _guess_lang(path))
@@ -150,7 +161,7 @@ def _read(
         detail = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
         _fatal(result, "unreadable", {"detail": detail})
         return None
-    book.path = path
+    book.path, book.source = path, before
     result.lang = normalize_lang(req.lang or book.settings.get("language"))
     result.problems = problems
     result.as_of = book.as_of
@@ -181,6 +192,13 @@ def _prepare(
     return book, problems, left
 
 
+def _mode(path: Path) -> int | None:
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return None
+
+
 def _fatal(result: Result, code: str, params: dict[str, Any]) -> None:
     result.fatal_code = code
     result.fatal = BookError(code, **params).text(result.lang)
@@ -207,15 +225,21 @@ def _map_ahead(path: Path) -> RowMap | None:
         return None
 
 
-def _placer(values: pd.DataFrame | None, lang: str):
-    """The placement policy for the writer: where each output column goes, its values."""
+def _placer(values: pd.DataFrame | None, lang: str, notes: list[Problem] | None = None):
+    """The placement policy for the writer: where each output column goes, its values; an
+    output column the owner renamed is noted in ``notes``."""
     columns = output_columns()
     kinds = {c.key: c.kind for c in columns}
 
     def place(header: dict[int, str], used: int, taken: list[str]) -> list[ColumnOut]:
+        placed = place_columns(header, used, columns, lang, taken)
+        if notes is not None:
+            where = {p.key: p.col for p in placed}
+            for key, col, text in renamed(header, columns):
+                notes.append(renamed_note(key, col, text, where[key]))
         return [
             ColumnOut(p.col, kinds[p.key], None if values is None else values[p.key], p.header)
-            for p in place_columns(header, used, columns, lang, taken)
+            for p in placed
         ]
 
     return place
@@ -234,16 +258,19 @@ def _write(
     shown = display(computed.outputs, output_columns(), book.settings, lang)
     owned = [render(c, book.settings, lang) for c in computed.sheets]
     has_problems = any(c.kind == "problems" for c in computed.sheets)
+    notes: list[Problem] = []
     result.write = write_back(
         src,
         tmp,
         customers.name,
         customers.header_row,
-        _placer(shown, lang),
+        _placer(shown, lang, notes),
         owned,
         [] if has_problems else [empty_problems(lang)],
         mapped,
     )
+    for n in notes:
+        result.problems.append(replace(n, sheet=customers.name, row=customers.header_row))
     return result.write
 
 

@@ -1,8 +1,10 @@
 """Safe saving: refuse when the book is open or read-only, lock, write aside, back up, swap.
 
-The new file is written to a temporary file in the same folder, flushed and fsynced, then
-moved over the old one with os.replace, which is atomic: a crash at any moment leaves the old
-file or the new one, never a mix.
+The new file is written to a temporary file in the book's own folder (the real file's, when
+the book is a link), flushed and fsynced, then moved over the old one with os.replace, which
+is atomic: a crash at any moment leaves the old file or the new one, never a mix. Before the
+swap the book must still be the file that was read: a sync client or another program that
+saved it meanwhile makes the update refuse rather than write one book's numbers into another.
 """
 
 from __future__ import annotations
@@ -10,40 +12,97 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import re
 import shutil
 import stat
 import tempfile
+import zipfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from .problems import BookError
 
 BACKUP_DIR = ".xlcrm-backups"
 KEEP_BACKUPS = 3
+_STAMP = "%Y%m%d-%H%M%S-%f"
+_STAMP_RX = r"\d{8}-\d{6}-\d{6}"
 
 
-def excel_lock_files(path: Path) -> list[Path]:
-    """Excel's owner file: '~$' + name, or '~$' + name without its first two characters."""
-    names = {"~$" + path.name, "~$" + path.name[2:]} if len(path.name) > 2 else {"~$" + path.name}
-    return [path.parent / n for n in names if (path.parent / n).exists()]
+def real_path(path: Path) -> Path:
+    """The file a link points at (the book itself otherwise): what is really replaced."""
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
+
+
+def lock_files(path: Path) -> list[Path]:
+    """The lock files of an office program that has the book open, beside it: Excel's owner
+    file ('~$' + name, or '~$' + the name without its first two characters) and LibreOffice's
+    ('.~lock.' + name + '#')."""
+    names = {"~$" + path.name, f".~lock.{path.name}#"}
+    if len(path.name) > 2:
+        names.add("~$" + path.name[2:])
+    return sorted(path.parent / n for n in names if (path.parent / n).exists())
 
 
 def check_writable(path: Path) -> None:
-    if excel_lock_files(path):
-        raise BookError("open_in_excel", name=path.name, lock=excel_lock_files(path)[0].name)
-    if path.exists():
-        mode = path.stat().st_mode
-        if not mode & stat.S_IWUSR:
-            raise BookError("read_only", name=path.name)
-    folder = path.parent if str(path.parent) else Path(".")
+    real = real_path(path)
+    for p in dict.fromkeys((path, real)):
+        found = lock_files(p)
+        if found:
+            raise BookError("open_in_excel", name=path.name, lock=found[0].name)
+    if real.exists() and not real.stat().st_mode & stat.S_IWUSR:
+        raise BookError("read_only", name=path.name)
+    folder = real.parent if str(real.parent) else Path(".")
+    if not folder.is_dir():
+        raise BookError("folder_missing", name=path.name, folder=str(folder))
     if not os.access(folder, os.W_OK):
         raise BookError("folder_not_writable", name=path.name)
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What a book was when it was read: the file (device, inode, size, time modified) and
+    each part's name, CRC and size from the zip's directory."""
+
+    file: tuple[int, int, int, int]
+    parts: tuple[tuple[str, int, int], ...]
+
+    @classmethod
+    def of(cls, path: Path) -> Fingerprint | None:
+        """None when the file cannot be opened as a zip (the reader says why, in its words)."""
+        try:
+            with zipfile.ZipFile(path) as z:
+                parts = tuple((i.filename, i.CRC, i.file_size) for i in z.infolist())
+            return cls(_stat(path), parts)
+        except (OSError, zipfile.BadZipFile, ValueError, EOFError):
+            return None
+
+    def same_file(self, path: Path) -> bool:
+        try:
+            return _stat(path) == self.file
+        except OSError:
+            return False
+
+    def check(self, path: Path, parts: bool = True) -> None:
+        """Refuse, changing nothing, unless ``path`` is still the book that was read."""
+        same = self.same_file(path)
+        if same and parts:
+            again = Fingerprint.of(path)
+            same = again is not None and again.parts == self.parts
+        if not same:
+            raise BookError("book_changed", name=path.name)
+
+
+def _stat(path: Path) -> tuple[int, int, int, int]:
+    s = os.stat(path)
+    return (s.st_dev, s.st_ino, s.st_size, s.st_mtime_ns)
 
 
 @contextlib.contextmanager
 def book_lock(path: Path) -> Iterator[None]:
     """One xlcrm writer per book: an exclusive lock on a small file beside it."""
-    lock = path.parent / f".{path.name}.xlcrm-lock"
+    real = real_path(path)
+    lock = real.parent / f".{real.name}.xlcrm-lock"
     while True:
         fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
         try:
@@ -76,13 +135,23 @@ def _lock_fd(fd: int) -> None:
         msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
 
 
-def atomic_write(target: Path, write: Callable[[Path], None], backup: bool = True) -> Path | None:
-    """Run ``write(tmp)`` and move tmp over target. Returns the backup made, if any."""
-    target = Path(target)
-    folder = target.parent
-    _clean_stale_temps(target)
+def atomic_write(
+    target: Path,
+    write: Callable[[Path], object],
+    backup: bool = True,
+    mode: int | None = None,
+    before_replace: Callable[[], None] | None = None,
+) -> Path | None:
+    """Run ``write(tmp)`` and move tmp over target. Returns the backup made, if any.
+
+    The new file gets ``mode``, else the old file's permissions, else what a new file gets
+    under the umask. ``before_replace`` runs last, just before the swap: it may refuse.
+    """
+    real = real_path(Path(target))
+    folder = real.parent
+    _clean_stale_temps(real)
     fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{target.name}.xlcrm-tmp-", suffix=target.suffix, dir=folder
+        prefix=f".{real.name}.xlcrm-tmp-", suffix=real.suffix, dir=folder
     )
     os.close(fd)
     tmp = Path(tmp_name)
@@ -92,12 +161,15 @@ def atomic_write(target: Path, write: Callable[[Path], None], backup: bool = Tru
         with open(tmp, "rb+") as fh:
             fh.flush()
             os.fsync(fh.fileno())
-        if target.exists():
-            with contextlib.suppress(OSError):
-                os.chmod(tmp, stat.S_IMODE(target.stat().st_mode))
-            if backup:
-                made = _backup(target)
-        os.replace(tmp, target)
+        if mode is None:
+            mode = stat.S_IMODE(real.stat().st_mode) if real.exists() else _new_file_mode()
+        with contextlib.suppress(OSError):
+            os.chmod(tmp, mode)
+        if before_replace is not None:
+            before_replace()
+        if backup and real.exists():
+            made = _backup(real)
+        os.replace(tmp, real)
         _fsync_dir(folder)
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -105,23 +177,71 @@ def atomic_write(target: Path, write: Callable[[Path], None], backup: bool = Tru
     return made
 
 
-def _backup(target: Path) -> Path:
-    folder = target.parent / BACKUP_DIR
-    folder.mkdir(exist_ok=True)
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    dest = folder / f"{target.stem}.{stamp}{target.suffix}"
-    shutil.copy2(target, dest)
-    olds = sorted(folder.glob(f"{target.stem}.*{target.suffix}"))
-    for old in olds[:-KEEP_BACKUPS]:
+def _new_file_mode() -> int:
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+@dataclass(frozen=True)
+class Backup:
+    path: Path
+    made: dt.datetime
+
+
+def backups(book: Path) -> list[Backup]:
+    """The backups of this book, newest first: found by its exact name, never another's."""
+    real = real_path(Path(book))
+    folder = real.parent / BACKUP_DIR
+    if not folder.is_dir():
+        return []
+    rx = re.compile(re.escape(real.stem) + r"\.(" + _STAMP_RX + r")" + re.escape(real.suffix) + "$")
+    found = []
+    for p in folder.iterdir():
+        m = rx.fullmatch(p.name)
+        if m:
+            found.append(Backup(p, dt.datetime.strptime(m.group(1), _STAMP)))
+    return sorted(found, key=lambda b: b.made, reverse=True)
+
+
+def restore(book: Path, backup: Backup) -> Path | None:
+    """Put a backup back in place of the book, atomically, keeping the current file as a
+    backup too. Returns that new backup."""
+
+    keep = backup.path.with_name(backup.path.name + ".restoring")
+    shutil.copy2(backup.path, keep)  # pruning may remove the one being restored
+    try:
+        return atomic_write(book, lambda tmp: shutil.copyfile(keep, tmp), backup=True)
+    finally:
         with contextlib.suppress(OSError):
-            old.unlink()
+            keep.unlink()
+
+
+def _backup(real: Path) -> Path:
+    folder = real.parent / BACKUP_DIR
+    try:
+        folder.mkdir(exist_ok=True)
+        stamp = dt.datetime.now().strftime(_STAMP)
+        dest = folder / f"{real.stem}.{stamp}{real.suffix}"
+        shutil.copy2(real, dest)
+    except OSError as exc:
+        raise BookError(
+            "backup_failed", folder=str(folder), detail=exc.strerror or str(exc)
+        ) from exc
+    for old in backups(real)[KEEP_BACKUPS:]:
+        with contextlib.suppress(OSError):
+            old.path.unlink()
     return dest
 
 
 def _clean_stale_temps(target: Path) -> None:
-    for old in target.parent.glob(f".{target.name}.xlcrm-tmp-*"):
+    for old in target.parent.glob(f".{glob_escape(target.name)}.xlcrm-tmp-*"):
         with contextlib.suppress(OSError):
             old.unlink()
+
+
+def glob_escape(name: str) -> str:
+    return re.sub(r"([*?\[])", r"[\1]", name)
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -14,7 +14,7 @@ import pandas as pd
 from .book import Book, Sheet
 from .coerce import coerce_sheet
 from .crosschecks import cap, cross_problems, problem_at
-from .problems import ERROR, Problem, error_rows, group_causes, sort_key
+from .problems import ERROR, WARNING, Problem, error_rows, group_causes, sort_key
 from .reader import RawBook, RawSheet
 from .rules import family_problems
 from .schema import sheet_schema, sheet_spec
@@ -49,9 +49,20 @@ def check_raw(raw: RawBook, as_of: dt.date | None = None) -> tuple[Book, list[Pr
 
 
 def check_sheet(rs: RawSheet) -> tuple[Sheet, list[Problem]]:
-    """One sheet typed and checked on its own (the checks across sheets come after)."""
+    """One sheet typed and checked on its own (the checks across sheets come after).
+
+    A wrong value in a column whose schema marks it a warning (a phone, an e-mail, a channel)
+    is left aside: the cell counts as blank, and the customer is computed as usual."""
     sheet, coerce_problems, unreadable = coerce_sheet(rs)
-    return sheet, rs.problems + coerce_problems + schema_problems(sheet, unreadable)
+    found = schema_problems(sheet, unreadable)
+    spec = sheet_spec(sheet.kind)
+    aside: dict[str, list[int]] = {}
+    for p in found:
+        if p.severity == WARNING and spec.column(p.key).severity == WARNING:
+            aside.setdefault(p.key, []).append(p.row)
+    for key, rows in aside.items():
+        sheet.frame.loc[rows, key] = None
+    return sheet, rs.problems + coerce_problems + found
 
 
 def chinese_headers(sheet: Sheet) -> bool:

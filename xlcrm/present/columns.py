@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..rules.base import OutputColumn
-from .words import normalize_lang, say, vocabulary
+from .words import normalize_lang, say, say_each, vocabulary
 
 Formatter = Callable[[pd.DataFrame, str, dict[str, Any], str], pd.Series]
 TIER_SETTING = {"standard": "standard_name", "silver": "silver_name", "gold": "gold_name"}
@@ -34,8 +34,8 @@ def explain(key: str, lang: str = "en") -> str:
 
 
 def words_of(values: pd.Series, vocab: str, lang: str) -> pd.Series:
-    """Codes to words; blanks stay blank."""
-    table = {code: e.get(lang) or e["en"] for code, e in vocabulary(vocab).items()}
+    """Codes to words; blanks (and codes whose words are empty) stay blank."""
+    table = {code: (e.get(lang) or e["en"]) or None for code, e in vocabulary(vocab).items()}
     return values.map(table).astype("string")
 
 
@@ -47,8 +47,10 @@ def _vocab(name: str) -> Formatter:
 
 
 def _yes_no(out: pd.DataFrame, key: str, settings: dict[str, Any], lang: str) -> pd.Series:
-    codes = out[key].astype("boolean").map({True: "true", False: "false"})
-    return words_of(codes.astype("string"), "yes_no", lang)
+    flags = out[key].astype("boolean")
+    yes = flags.fillna(False).to_numpy(dtype=bool)
+    codes = np.where(flags.isna().to_numpy(), None, np.where(yes, "true", "false"))
+    return words_of(pd.Series(codes, index=out.index, dtype="string"), "yes_no", lang)
 
 
 def tier_names(settings: dict[str, Any], lang: str) -> dict[str, str]:
@@ -69,42 +71,44 @@ def money(amount: float, currency: str) -> str:
 
 
 def _tier_gap(out: pd.DataFrame, key: str, settings: dict[str, Any], lang: str) -> pd.Series:
-    names = tier_names(settings, lang)
-    currency = str(settings.get("currency") or "")
+    """'¥2,000 more to reach Silver (or 5 more orders)': the next tier and what it takes."""
+    result = pd.Series(pd.NA, index=out.index, dtype="string")
     target = out[key].astype("string")
-    spend = out.get(f"{key}__spend", pd.Series(np.nan, index=out.index)).astype("float64")
-    orders = out.get(f"{key}__orders", pd.Series(pd.NA, index=out.index, dtype="Int64"))
-    texts = []
-    for t, s, n in zip(target.tolist(), spend.tolist(), orders.tolist(), strict=True):
-        if t is pd.NA or t is None:
-            texts.append(None)
-            continue
-        text = say("fmt.tier_gap", lang, money=money(s, currency), tier=names.get(t, t))
-        if n is not pd.NA and n is not None and n > 0:
-            text = say("fmt.tier_gap_orders", lang, text=text, orders=int(n))
-        texts.append(text)
-    return pd.Series(texts, index=out.index, dtype="string")
+    has = target.notna().to_numpy()
+    if not has.any():
+        return result
+    currency = str(settings.get("currency") or "")
+    spend = out[f"{key}__spend"][has].astype("float64")
+    text = say_each(
+        "fmt.tier_gap",
+        lang,
+        money=spend.map(lambda v: money(v, currency)),
+        tier=target[has].map(tier_names(settings, lang)),
+    )
+    orders = out[f"{key}__orders"][has]
+    more = (orders.notna() & (orders > 0)).to_numpy(dtype=bool)
+    if more.any():
+        text[more] = say_each(
+            "fmt.tier_gap_orders", lang, text=text[more], orders=orders[more].astype("int64")
+        )
+    result[has] = text
+    return result
 
 
 def _with_detail(vocab: str, detail: str, template: str, param: str) -> Formatter:
     """Words of a code, extended by a template where the code's detail column has a value."""
+    head = "reason" if vocab == "reason" else "action"
 
     def fmt(out: pd.DataFrame, key: str, settings: dict[str, Any], lang: str) -> pd.Series:
         words = words_of(out[key].astype("string"), vocab, lang)
         extra = out.get(f"{key}__{detail}")
         if extra is None:
             return words
-        has = extra.notna().to_numpy() & words.notna().to_numpy() & (words != "").to_numpy()
+        has = (extra.notna() & words.notna()).to_numpy(dtype=bool)
         if not has.any():
             return words
-        head = "reason" if vocab == "reason" else "action"
-        pairs = pd.DataFrame({"w": words[has], "x": extra[has]})
-        done = {
-            (w, x): say(template, lang, **{head: w, param: x})
-            for w, x in pairs.drop_duplicates().itertuples(index=False)
-        }
         words = words.copy()
-        words[has] = [done[(w, x)] for w, x in pairs.itertuples(index=False)]
+        words[has] = say_each(template, lang, **{head: words[has], param: extra[has]})
         return words
 
     return fmt
@@ -132,12 +136,12 @@ def display(
     Details (``<key>__<detail>``) are folded into their column's words and not returned.
     """
     lang = normalize_lang(lang)
-    out = pd.DataFrame(index=outputs.index)
+    shown = {}
     for c in columns:
         if c.key not in outputs.columns:
             continue
         if c.words is None:
-            out[c.key] = outputs[c.key]
+            shown[c.key] = outputs[c.key]
         else:
-            out[c.key] = FORMATTERS[c.words](outputs, c.key, settings, lang).replace("", pd.NA)
-    return out
+            shown[c.key] = FORMATTERS[c.words](outputs, c.key, settings, lang)
+    return pd.DataFrame(shown, index=outputs.index)

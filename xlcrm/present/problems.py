@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..problems import Problem
+from ..problems import WARNING, Problem
 from ..schema import ColumnSpec, settings_schema, sheet_spec
 from .words import normalize_lang, say, variant
 
@@ -69,7 +69,19 @@ def problem_message(p: Problem, lang: str = "en") -> str:
         hint = col.hint.get(lang) or col.hint.get("en") if col.hint else ""
         if hint:
             text = f"{text} {hint}"
+    if col is not None and ignored(p, col):
+        text = f"{text} {say('problem.ignored', lang)}"
     return text
+
+
+def ignored(p: Problem, col: ColumnSpec) -> bool:
+    """A wrong value in a column that cannot make a customer's numbers wrong is a warning,
+    and the value is left aside (see validation.check_sheet)."""
+    return (
+        p.severity == WARNING
+        and col.severity == WARNING
+        and (p.code.startswith("schema_") or p.code in ("not_in_list", "not_boolean"))
+    )
 
 
 def problem_line(p: Problem, lang: str = "en") -> str:
@@ -137,6 +149,8 @@ def _derived(p: Problem, col: ColumnSpec | None, lang: str) -> dict[str, Any]:
         out["sheet"] = sheet_name(p, lang)
     if "limit" in p.params:
         out["limit"] = number(p.params["limit"])
+    if "output" in p.params:
+        out["output_label"] = say(f"column.{p.params['output']}", lang)
     if "setting" in p.params:
         out["setting"] = setting_label(p.params["setting"], lang)
     return out

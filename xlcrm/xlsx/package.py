@@ -97,6 +97,46 @@ def read_member(zf: zipfile.ZipFile, part: str, limit: int = SMALL_PART_LIMIT) -
     return data
 
 
+PROLOG_LIMIT = 64 * 1024  # a real part's root element starts within its first few hundred bytes
+
+
+def refuse_dtds(zf: zipfile.ZipFile) -> None:
+    """Refuse a package any of whose XML parts declares a DTD (entities, external references):
+    Excel never writes one, and xlcrm, its fast reader or its writer might meet any part.
+    A DTD can only stand before the root element, so each part's first bytes tell."""
+    for info in zf.infolist():
+        if not info.filename.lower().endswith((".xml", ".rels", ".vml")) or info.is_dir():
+            continue
+        with zf.open(info) as fh:
+            head = fh.read(PROLOG_LIMIT)
+        if declares_dtd(head):
+            raise BookError("dtd_refused", part=info.filename)
+
+
+def declares_dtd(head: bytes) -> bool:
+    """Whether the prolog (what precedes the root element) declares anything: a DOCTYPE, or a
+    prolog so long it does not end within the bytes given."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = head.decode("utf-16", errors="ignore").encode("utf-8")
+    data = head[3:] if head.startswith(b"\xef\xbb\xbf") else head
+    i, n = 0, len(data)
+    while True:
+        while i < n and data[i] in b" \t\r\n":
+            i += 1
+        if i >= n:
+            return n >= PROLOG_LIMIT
+        if data.startswith(b"<?", i):
+            close = b"?>"
+        elif data.startswith(b"<!--", i):
+            close = b"-->"
+        else:
+            return data.startswith(b"<!", i)
+        end = data.find(close, i + 2)
+        if end == -1:
+            return True
+        i = end + len(close)
+
+
 def parse_xml(data: bytes, part: str) -> Element:
     try:
         return SafeET.fromstring(data)
@@ -193,6 +233,7 @@ def open_package(path: str | Path) -> Package:
         raise BookError("cannot_open", name=path.name, detail=str(exc.strerror or exc)) from exc
     try:
         check_zip(zf, path.name)
+        refuse_dtds(zf)
         return _load(path, zf)
     except BookError:
         zf.close()
