@@ -69,8 +69,13 @@ def test_resolved_complaint_care_call_and_logged_contact_clears_it():
         ],
     )
     assert out.loc["a", "contact_reason"] == "care after a resolved complaint"
-    assert out.loc["a", "next_contact"] == D("2024-07-01")
-    assert out.loc["b", "contact_reason"] != "care after a resolved complaint"
+    assert out.loc["a", "next_contact"] == D("2024-07-01")  # resolved 28 June + 72 hours
+    assert out.loc["a", "contact_priority"] == 2
+    # b was called on 26 June, after the fix on 25 June: no care call; b has bought nothing,
+    # so the next contact is the prospect cadence, 90 days after that call
+    assert out.loc["b", "contact_reason"] == "no purchase yet"
+    assert out.loc["b", "next_contact"] == D("2024-09-24")
+    assert out.loc["b", "contact_priority"] == 5
 
 
 def test_birthday_greeting_lead_days():

@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import xlcrm
+from xlcrm.xlsx.package import open_package
 
 HERE = Path(__file__).resolve().parent
 STAMP = dt.datetime(2024, 7, 1)
@@ -90,12 +91,12 @@ def _check(path: Path, data: bytes) -> None:
         line = u.summary()
         assert "\n" not in line and "Traceback" not in line and line.strip()
         return
-    # written: a whole zip that xlcrm reads back as a workbook
+    # written: a whole zip, and a workbook package xlcrm opens again (parts, sheets, tables)
     assert u.written
     with zipfile.ZipFile(path) as z:
         assert z.testzip() is None
-    again = xlcrm.validate(path)
-    assert again.fatal is None, again.fatal
+    with open_package(path) as pkg:
+        assert {s.name for s in pkg.sheets} >= {"Customers", "Sales"}
 
 
 def fuzz(n: int):
@@ -107,7 +108,7 @@ def fuzz(n: int):
     )
 
 
-# about 1,150 cases in all, in tests of 50-60 so that two workers share them evenly
+# about 900 cases in all, in tests of 35-50 so that two workers share them evenly
 @pytest.mark.parametrize("part", [0, 1, 2, 3, 4, 5])
 def test_zip_bytes(part, base, check):
     size = len(base)
@@ -122,7 +123,7 @@ def test_zip_bytes(part, base, check):
             data[at] = value
         check(bytes(data[: max(cut, 1)]))
 
-    fuzz(60)(given(flips, st.integers(0, size))(mutate_bytes))()
+    fuzz(50)(given(flips, st.integers(0, size))(mutate_bytes))()
 
 
 XML_PARTS = [
@@ -158,7 +159,7 @@ SNIPPETS = [
 
 @pytest.mark.parametrize("part", XML_PARTS)
 def test_xml_parts(part, base, check):
-    fuzz(50)(given(st.data())(lambda data: mutate_xml(members(base), part, data, check)))()
+    fuzz(40)(given(st.data())(lambda data: mutate_xml(members(base), part, data, check)))()
 
 
 def mutate_xml(parts, part, data, check):
@@ -184,7 +185,7 @@ VALUES = st.one_of(
 @pytest.mark.parametrize("batch", [0, 1, 2])
 def test_cell_values(part, batch, base, check):
     parts = members(base)
-    fuzz(50)(given(st.data())(lambda data: mutate_cells(parts, part, data, batch, check)))()
+    fuzz(35)(given(st.data())(lambda data: mutate_cells(parts, part, data, batch, check)))()
 
 
 def mutate_cells(base_parts, part, data, batch, check):

@@ -78,9 +78,12 @@ def test_template_book_fills_its_own_columns_and_keeps_table_valid(tmp_path):
     }
     wb = openpyxl.load_workbook(path)
     ws = wb["Customers"]
-    assert ws.tables["Customers"].ref == ws.tables["Customers"].ref  # table still loads
     header = [c.value for c in ws[1]]
     assert header[-len(LABELS) :] == LABELS
+    # the template's table already spans the output columns: it covers every header, and
+    # every customer row, as before
+    last = openpyxl.utils.get_column_letter(len(header))
+    assert ws.tables["Customers"].ref == f"A1:{last}61"
 
 
 def test_user_cells_untouched_and_run_twice_identical(book):

@@ -8,12 +8,13 @@ Everything between is the engine's, the same for every door.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import stat
 import time
 import zipfile
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from .present.columns import display
 from .present.sheets import empty_problems, render
 from .present.words import normalize_lang
 from .problems import BookError, Problem
-from .reader import header_of, read_book, sheet_names
+from .reader import header_of, read_book
 from .results import DueResult, Result, UpdateResult, ValidationResult
 from .rules import output_columns
 from .save import Fingerprint, atomic_write, book_lock, check_writable
@@ -68,19 +69,50 @@ def update_file(
     stamp: dt.datetime | None = None,
 ) -> UpdateResult:
     """Validate and compute; unless errors block it or ``dry_run``, write the results back."""
-    t0 = time.perf_counter()
-    target = out or path
-    result = UpdateResult(path, out=target, dry_run=dry_run)
+    planned = plan_update(path, req, out, dry_run, stamp)
+    if planned.ready:
+        write_update(planned, backup)
+    return planned.result
+
+
+@dataclass
+class PlannedUpdate:
+    """An update read and computed, not yet written: what ``write_update`` writes."""
+
+    result: UpdateResult
+    t0: float
+    book: Book | None = None
+    computed: Computed | None = None
+    mapped: list[RowMap | None] = field(default_factory=lambda: [None])
+
+    @property
+    def ready(self) -> bool:
+        r = self.result
+        return self.computed is not None and not (r.dry_run or r.fatal or r.blocked)
+
+
+def plan_update(
+    path: Path,
+    req: Request = Request(),
+    out: Path | None = None,
+    dry_run: bool = False,
+    stamp: dt.datetime | None = None,
+) -> PlannedUpdate:
+    """Read, check and compute an update: everything but the write."""
+    planned = PlannedUpdate(
+        UpdateResult(path, out=out or path, dry_run=dry_run), time.perf_counter()
+    )
+    result = planned.result
+
     # where the output cells go depends on the Customers part only: it is found while the
     # sales are read, and the write uses it if the part is still the same bytes
-    mapped: list[RowMap | None] = [None]
-
     def look_ahead() -> None:
-        mapped[0] = _map_ahead(path)
+        planned.mapped[0] = _map_ahead(path)
 
     prepared = _prepare(path, req, result, None if dry_run else look_ahead)
     if prepared is None:
-        return _done(result, t0)
+        _done(result, planned.t0)
+        return planned
     book, problems, left = prepared
     sales = book.frame("sales")
     result.sales_rows = len(sales)
@@ -93,8 +125,16 @@ def update_file(
     result.cleared = computed.cleared
     result.customers = len(computed.outputs) - len(computed.cleared)
     result.columns = [c.key for c in output_columns()]
-    if dry_run:
-        return _done(result, t0)
+    planned.book, planned.computed = book, computed
+    _done(result, planned.t0)
+    return planned
+
+
+def write_update(planned: PlannedUpdate, backup: bool = True) -> UpdateResult:
+    """Write a planned update into the book (or its ``out``), safely: the book must still be
+    the file that was read, else nothing is written."""
+    result, book, computed = planned.result, planned.book, planned.computed
+    path, target = result.path, result.out or result.path
     read_as: Fingerprint | None = book.source
     # a new file written with -o gets the permissions of the book it was made from
     mode = _mode(path) if target != path and not target.exists() else None
@@ -105,24 +145,22 @@ def update_file(
                 read_as.check(path)  # the parts to copy are the parts that were read
             result.backup = atomic_write(
                 target,
-                lambda tmp: _write(path, tmp, book, computed, result, mapped[0]),
+                lambda tmp: _write(path, tmp, book, computed, result, planned.mapped[0]),
                 backup=backup,
                 mode=mode,
                 before_replace=None if read_as is None else lambda: read_as.check(path, False),
             )
     except BookError as exc:
         _fatal(result, exc.code, exc.params)
-        return _done(result, t0)
     except OSError as exc:
         _fatal(result, "write_failed", {"name": target.name, "detail": exc.strerror or str(exc)})
-        return _done(result, t0)
     except (ValueError, KeyError, IndexError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
         # a part the reader accepted but the writer cannot follow: refuse, change nothing
         detail = f"{type(exc).__name__}: {exc}"[:300]
         _fatal(result, "update_failed", {"name": path.name, "detail": detail})
-        return _done(result, t0)
-    result.written = True
-    return _done(result, t0)
+    else:
+        result.written = True
+    return _done(result, planned.t0)
 
 
 def due_file(path: Path, req: Request = Request(), days: int | None = None) -> DueResult:
@@ -205,11 +243,14 @@ def _fatal(result: Result, code: str, params: dict[str, Any]) -> None:
 
 
 def _guess_lang(path: Path) -> str:
-    """The language of a book that could not be read: Chinese sheet names say Chinese."""
+    """The language of a book that could not be read: Chinese sheet names say Chinese. The
+    names are looked for in the workbook part's first bytes, parsing nothing."""
     try:
-        names = sheet_names(path)
+        with zipfile.ZipFile(path) as z, z.open("xl/workbook.xml") as fh:
+            head = fh.read(1 << 20).decode("utf-8", "replace")
     except Exception:  # a file that cannot be opened at all: English
         return "en"
+    names = re.findall(r"<(?:\w+:)?sheet\b[^>]*\bname=\"([^\"]*)\"", head)
     return "zh" if any("\u4e00" <= ch <= "\u9fff" for n in names for ch in n) else "en"
 
 

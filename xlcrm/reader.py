@@ -8,6 +8,7 @@ amount column, a date typed as text, an Excel error value) is not dropped: it co
 from __future__ import annotations
 
 import logging
+import posixpath
 import re
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -27,6 +28,7 @@ from .xlsx.cellref import col_letter, split_range
 from .xlsx.head import head_rows
 from .xlsx.package import Package, SheetInfo, TableInfo, open_package
 from .xlsx.sharedstrings import SharedStrings
+from .xlsx.survey import check_part, sheet_extent
 
 # the fast reader logs a line per column whose type it cannot guess (16,384 on a sheet that
 # uses the last column); xlcrm reads every column with its own type and reports what matters
@@ -129,6 +131,10 @@ def read_book(
             if then is not None:
                 book.done[key] = then(sheet)
 
+        # what the fast reader opens whole, and each sheet it reads, is surveyed first: its
+        # true size and how far its cells reach bound what the reader may build
+        for part in _opened_parts(pkg):
+            check_part(pkg.zf, part)
         with ThreadPoolExecutor(1, thread_name_prefix="xlcrm-read") as pool:
             opened = pool.submit(_open, path) if big is not None else None
             heads = {}
@@ -137,12 +143,14 @@ def read_book(
                 for k in sorted(wanted, key=lambda k: k != big):
                     heads[k] = _find_header(pkg, sst, located[k], sheet_spec(k))
                     if k == big and opened is not None:
+                        _survey(pkg, located[k], heads[k])  # while the reader opens
                         later = pool.submit(
                             _read_opened, opened, located[k], sheet_spec(k), heads[k]
                         )
             reader = _open(path)
             for k in wanted:  # the other sheets are read, and ``then`` run on them, meanwhile
                 if k != big:
+                    _survey(pkg, located[k], heads[k])
                     take(k, _read_sheet(reader, located[k], sheet_spec(k), *heads[k]))
             if meanwhile is not None:
                 meanwhile()
@@ -150,6 +158,24 @@ def read_book(
                 take(big, later.result())
     book.sheets = {k: book.sheets[k] for k in wanted}
     return book
+
+
+def _opened_parts(pkg: Package) -> list[str]:
+    """The parts the fast reader reads whole when it opens a book."""
+    wb_rels = posixpath.join(
+        posixpath.dirname(pkg.workbook_part), "_rels", posixpath.basename(pkg.workbook_part)
+    )
+    parts = [pkg.workbook_part, wb_rels + ".rels", pkg.shared_strings_part, pkg.styles_part]
+    return [p for p in parts if p]
+
+
+def _survey(pkg: Package, info: SheetInfo, head: tuple) -> None:
+    """Bound what the fast reader will lay out for this sheet, before it does."""
+    header, table = head[1], head[2]
+    width = max(header) if header else 1
+    if table is not None and table.ref:
+        width = max(width, split_range(table.ref)[3])
+    sheet_extent(pkg.zf, info.part, width, info.name)
 
 
 def _read_opened(opened: Future, info: SheetInfo, spec: SheetSpec, head: tuple) -> RawSheet:

@@ -53,10 +53,12 @@ class TierModel:
             (float(s["gold_spend"]), int(s["gold_orders"])),
         ]
         code = positions(codes, orders["customer_id"])
-        day = day_number(orders["date"])
+        known = code >= 0  # an order of a customer not on the Customers sheet counts for none
+        code = code[known]
+        day = day_number(orders["date"])[known]
         order = np.lexsort((day, code))
         self.code, self.day = code[order], day[order]
-        amount = orders["amount"].to_numpy(dtype="float64")[order]
+        amount = orders["amount"].to_numpy(dtype="float64")[known][order]
         self.keys = self.code.astype(np.int64) * SHIFT + self.day
         self.cum_spend = np.concatenate([[0.0], np.cumsum(amount)])
         self.cum_orders = np.concatenate([[0], np.cumsum(amount > 0)])
