@@ -229,7 +229,7 @@ SALE = st.tuples(
     st.integers(-2000, 50000),
     st.sampled_from(["Tea", "Cake", "Mugs", "Beans"]),
 )
-PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 CHECKED = [
     "r_score",
     "f_score",

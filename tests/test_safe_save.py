@@ -82,7 +82,7 @@ def test_killed_update_leaves_old_or_new_file(tmp_path):
     original = path.read_bytes()
     rng = random.Random(11)
     outcomes = {"old": 0, "new": 0}
-    for _ in range(16):
+    for _ in range(12):
         proc = subprocess.Popen(
             [*args, str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )

@@ -270,3 +270,14 @@ def test_rows_of_spaces_are_blank_and_odd_cells_keep_their_rows_after_a_gap(book
     assert not any(x[4] == 8 for x in c if x[2] == "Sales")
     amount = [x for x in c if x[2] == "Sales" and x[3] == "E"]
     assert [x[4] for x in amount] == [7], c
+
+
+def test_every_default_setting_meets_its_own_rules():
+    """Settings left at their defaults are not checked on every run: they must be valid."""
+    from xlcrm.schema import settings_schema
+    from xlcrm.settings import breaches, defaults
+
+    props = settings_schema()["properties"]
+    unchecked = {k: {kk: v for kk, v in p.items() if kk != "default"} for k, p in props.items()}
+    assert breaches(defaults(), unchecked) == []
+    assert breaches({"dormant_days": -5}, unchecked) == [("dormant_days", "minimum")]

@@ -10,7 +10,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -19,10 +19,13 @@ REQUIRED_SHEETS = ("customers", "sales")
 LANGS = ("en", "zh")
 
 
+_FOLD = re.compile(r"[\s_\-./:：()（）#№*]+")
+
+
+@lru_cache(maxsize=4096)
 def normalize_label(text: object) -> str:
     """Fold a header or sheet name so 'Customer ID', 'customer_id' and ' CUSTOMER-ID ' meet."""
-    s = unicodedata.normalize("NFKC", str(text)).casefold()
-    return re.sub(r"[\s_\-./:：()（）#№*]+", "", s)
+    return _FOLD.sub("", unicodedata.normalize("NFKC", str(text)).casefold())
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,11 @@ class ColumnSpec:
     def names(self) -> set[str]:
         """Every normalized spelling that identifies this column."""
         return {normalize_label(n) for n in (self.key, *self.labels.values(), *self.aliases)}
+
+    @cached_property
+    def own_names(self) -> frozenset[str]:
+        """Its key and labels, normalized: they win over another column's aliases."""
+        return frozenset(normalize_label(x) for x in (self.key, *self.labels.values()))
 
     def choice_lookup(self) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -86,15 +94,19 @@ class SheetSpec:
     def match_header(self, text: object) -> str | None:
         """The column key a header cell names, or None for a user column."""
         n = normalize_label(text)
-        if not n:
-            return None
-        for c in self.columns:  # exact key/label first, then aliases, so 'Type' wins over aliases
-            if n in {normalize_label(x) for x in (c.key, *c.labels.values())}:
-                return c.key
-        for c in self.columns:
-            if n in c.names:
-                return c.key
-        return None
+        return self.header_lookup.get(n) if n else None
+
+    @cached_property
+    def header_lookup(self) -> dict[str, str]:
+        """Normalized header -> column key; a key or label wins over another column's alias."""
+        out: dict[str, str] = {}
+        for c in reversed(self.columns):  # the first column to claim a name keeps it
+            for n in c.names:
+                out[n] = c.key
+        for c in reversed(self.columns):
+            for n in c.own_names:
+                out[n] = c.key
+        return out
 
 
 def _read_json(name: str) -> dict[str, Any]:

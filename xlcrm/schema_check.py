@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
-import jsonschema
 import pandas as pd
 
 VECTORISED = {
@@ -57,12 +56,13 @@ def violations(
         if not present.any():
             continue
         values = s[present]
-        for keyword, failing in _column_checks(values, prop):
+        for keyword, failing in column_checks(values, prop):
             if failing.any():
                 yield key, values.index[failing.to_numpy()], keyword
 
 
-def _column_checks(s: pd.Series, prop: dict[str, Any]) -> Iterator[tuple[str, pd.Series]]:
+def column_checks(s: pd.Series, prop: dict[str, Any]) -> Iterator[tuple[str, pd.Series]]:
+    """(keyword, failing cells) for each rule of one property, over a column of values."""
     fallback = {
         k: v
         for k, v in prop.items()
@@ -121,6 +121,8 @@ def _type_ok(s: pd.Series, types: list[str]) -> pd.Series:
 
 
 def _fallback(s: pd.Series, prop: dict[str, Any]) -> pd.Series:
+    import jsonschema  # only a schema with a keyword not vectorised here needs it
+
     validator = jsonschema.Draft202012Validator(prop, format_checker=jsonschema.FormatChecker())
     ok = {v: validator.is_valid(to_json(v)) for v in s.unique()}
     return ~s.map(ok).astype(bool)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import jsonschema
 import pandas as pd
 
 from .book import Sheet
 from .problems import ERROR, WARNING, Problem
 from .schema import normalize_label, settings_schema
+from .schema_check import column_checks
 from .values import parse_bool_text, parse_date_text, parse_number_text
 
 
@@ -61,11 +61,10 @@ def read_settings(sheet: Sheet | None) -> tuple[dict[str, Any], list[Problem], s
             )
             continue
         values[key] = value
-    validator = jsonschema.Draft202012Validator(settings_schema())
-    for err in validator.iter_errors(_as_json(values)):
-        key = err.path[0] if err.path else None
-        row = rows.get(key) if key else None
-        limit = err.validator_value if isinstance(err.validator_value, int | float) else None
+    for key, keyword in breaches(values, props):
+        row = rows.get(key)
+        limit = props[key].get(keyword)
+        limit = limit if isinstance(limit, int | float) and not isinstance(limit, bool) else None
         problems.append(
             _p(
                 sheet,
@@ -75,12 +74,11 @@ def read_settings(sheet: Sheet | None) -> tuple[dict[str, Any], list[Problem], s
                 ERROR,
                 "bad_setting",
                 setting=key,
-                why=f"schema_{err.validator}",
+                why=f"schema_{keyword}",
                 limit=limit,
             )
         )
-        if key:
-            values[key] = props[key].get("default")
+        values[key] = props[key].get("default")
     pct = sum(float(values[f"pyramid_{c}_pct"]) for c in "abcd")
     if abs(pct - 100) > 1e-9:
         problems.append(
@@ -96,6 +94,26 @@ def read_settings(sheet: Sheet | None) -> tuple[dict[str, Any], list[Problem], s
             )
         )
     return values, problems, set(rows)
+
+
+def breaches(values: dict[str, Any], props: dict[str, Any]) -> list[tuple[str, str]]:
+    """Each setting whose value breaks its schema, with the first rule it breaks: the same
+    column checks the sheets get, on a one-cell column."""
+    out = []
+    for key, value in values.items():
+        # a default is valid by construction (tests/test_template.py checks them all)
+        if value is None or key not in props or value == props[key].get("default"):
+            continue
+        cell = pd.Series([pd.Timestamp(value) if isinstance(value, dt.date) else value])
+        if isinstance(value, str):
+            cell = cell.astype("string")
+        elif isinstance(value, bool):
+            cell = cell.astype("boolean")
+        for keyword, failing in column_checks(cell, props[key]):
+            if bool(failing.fillna(True).iloc[0]):
+                out.append((key, keyword))
+                break
+    return out
 
 
 def _parse(prop: dict[str, Any], raw: str) -> tuple[Any, dict[str, Any] | None]:
@@ -123,10 +141,6 @@ def _parse(prop: dict[str, Any], raw: str) -> tuple[Any, dict[str, Any] | None]:
                 return a, None
         return None, {"why": "not_in_list", "allowed": ", ".join(allowed)}
     return raw, None
-
-
-def _as_json(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in values.items()}
 
 
 def _show(v: Any) -> str | None:

@@ -12,6 +12,7 @@ installed, zlib does the same job.
 
 from __future__ import annotations
 
+import io
 import queue
 import tempfile
 import threading
@@ -27,31 +28,42 @@ _DONE = object()
 
 
 class DeflatedPart:
-    """One member's raw deflate stream with its CRC and sizes, spooled to a scratch file."""
+    """One member's raw deflate stream with its CRC and sizes, spooled to a scratch file.
 
-    def __init__(self, level: int = 1, depth: int = 4) -> None:
-        self.file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
+    ``threaded``: deflated by a worker thread as the chunks come; else in the caller, into
+    memory (a small part: a thread would cost more than it saves)."""
+
+    def __init__(self, level: int = 1, depth: int = 4, threaded: bool = True) -> None:
+        self.file = tempfile.TemporaryFile() if threaded else io.BytesIO()  # noqa: SIM115
         self.crc = 0
         self.file_size = 0
         self.compress_size = 0
-        self._level = level
-        self._queue: queue.Queue = queue.Queue(maxsize=depth)  # bounds the memory in flight
+        self._z = _fast.compressobj(level, zlib.DEFLATED, -15)
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="xlcrm-deflate", daemon=True)
-        self._thread.start()
         self._open = True
+        self._thread: threading.Thread | None = None
+        if threaded:
+            self._queue: queue.Queue = queue.Queue(maxsize=depth)  # bounds memory in flight
+            self._thread = threading.Thread(target=self._run, name="xlcrm-deflate", daemon=True)
+            self._thread.start()
 
     def write(self, chunk: bytes) -> None:
         if self._error is not None:
             raise self._error
-        self._queue.put(chunk)
+        if self._thread is None:
+            self._take(chunk)
+        else:
+            self._queue.put(chunk)
 
     def finish(self) -> DeflatedPart:
         """Wait for the worker; raise what it met. Safe to call twice."""
         if self._open:
             self._open = False
-            self._queue.put(_DONE)
-            self._thread.join()
+            if self._thread is None:
+                self._flush()
+            else:
+                self._queue.put(_DONE)
+                self._thread.join()
         if self._error is not None:
             raise self._error
         return self
@@ -62,7 +74,7 @@ class DeflatedPart:
             yield block
 
     def close(self) -> None:
-        if self._open:  # an error stopped the producer: let the worker drain and end
+        if self._open and self._thread is not None:  # an error stopped the producer
             self._open = False
             self._queue.put(_DONE)
             self._thread.join()
@@ -74,34 +86,53 @@ class DeflatedPart:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _take(self, chunk: bytes) -> None:
+        self.crc = _fast.crc32(chunk, self.crc)
+        self.file_size += len(chunk)
+        out = self._z.compress(chunk)
+        self.file.write(out)
+        self.compress_size += len(out)
+
+    def _flush(self) -> None:
+        out = self._z.flush()
+        self.file.write(out)
+        self.compress_size += len(out)
+        self.file.flush()
+
     def _run(self) -> None:
-        z = _fast.compressobj(self._level, zlib.DEFLATED, -15)
         while (chunk := self._queue.get()) is not _DONE:
             if self._error is not None:
                 continue  # keep taking chunks so the producer never blocks on a full queue
             try:
-                self.crc = _fast.crc32(chunk, self.crc)
-                self.file_size += len(chunk)
-                out = z.compress(chunk)
-                self.file.write(out)
-                self.compress_size += len(out)
+                self._take(chunk)
             except BaseException as exc:  # handed to the producer by write() or finish()
                 self._error = exc
         if self._error is None:
             try:
-                out = z.flush()
-                self.file.write(out)
-                self.compress_size += len(out)
-                self.file.flush()
+                self._flush()
             except BaseException as exc:
                 self._error = exc
 
 
+SMALL = 1 << 20  # a part this small is deflated in the caller: no worker thread
+
+
 def deflate(chunks: Iterable[bytes], level: int = 1) -> DeflatedPart:
-    """Deflate ``chunks`` on a worker thread as they are produced; the caller closes the part."""
-    part = DeflatedPart(level)
+    """Deflate ``chunks``: a large part on a worker thread as they are produced, a small one
+    in the caller. The caller closes the part."""
+    it = iter(chunks)
+    head: list[bytes] = []
+    size = 0
+    for chunk in it:
+        head.append(chunk)
+        size += len(chunk)
+        if size >= SMALL:
+            break
+    part = DeflatedPart(level, threaded=size >= SMALL)
     try:
-        for chunk in chunks:
+        for chunk in head:
+            part.write(chunk)
+        for chunk in it:
             part.write(chunk)
         return part.finish()
     except BaseException:
