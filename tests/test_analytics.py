@@ -40,9 +40,13 @@ def by_id(out, customers):
 
 def test_percentile_scores_share_ties():
     s = percentile_score(pd.Series([100.0, 200, 200, 400, 800]))
-    assert s.tolist() == [1, 3, 3, 4, 5]  # average ranks 1, 2.5, 2.5, 4, 5 of 5
-    same = percentile_score(pd.Series([10.0] * 60))
-    assert set(same.tolist()) == {3}  # 60 identical customers share the middle score
+    # average ranks 1, 2.5, 2.5, 4, 5 of 5: ceil(5 x (rank - 1/2) / 5) = ceil(rank - 1/2)
+    assert s.tolist() == [1, 2, 2, 4, 5]
+    for n in (1, 2, 3, 4, 60):  # everyone equal: everyone the middle score, whatever n
+        assert set(percentile_score(pd.Series([10.0] * n)).tolist()) == {3}, n
+    # ten distinct buyers: ranks 1..10 -> ceil((rank - 1/2) / 2)
+    ten = percentile_score(pd.Series([float(v) for v in range(10)]))
+    assert ten.tolist() == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
 
 
 def test_f_thresholds():

@@ -44,7 +44,7 @@ def test_opted_out_wins_over_complaint_and_birthday():
     assert out.loc["a", "contact_reason"] == "opted out"
 
 
-def test_open_complaint_due_within_72_hours_highest_priority():
+def test_open_complaint_due_the_day_it_is_logged_highest_priority():
     out = plan(
         {"customer_id": ["a", "b"], "birthday": [D("1990-07-09"), None], "phone": ["1", "2"]},
         contacts=[
@@ -52,11 +52,12 @@ def test_open_complaint_due_within_72_hours_highest_priority():
             (D("2024-06-01"), "b", "complaint", None, None),
         ],
     )
-    assert out.loc["a", "next_contact"] == D("2024-07-02")  # 29 June + 72 hours
+    assert out.loc["a", "next_contact"] == D("2024-06-30")  # logged 29 June: due that day
     assert out.loc["a", "contact_priority"] == 1
-    assert out.loc["a", "contact_reason"] == "open complaint"  # before the birthday greeting
+    assert out.loc["a", "contact_reason"] == "open complaint (1 day overdue)"
+    assert out.loc["a", "contact_action"].startswith("Respond within the hour")
     assert out.loc["b", "next_contact"] == D(AS_OF)  # never in the past
-    assert out.loc["b", "contact_reason"] == "open complaint (26 days overdue)"
+    assert out.loc["b", "contact_reason"] == "open complaint (29 days overdue)"
 
 
 def test_resolved_complaint_care_call_and_logged_contact_clears_it():
@@ -87,8 +88,19 @@ def test_birthday_greeting_lead_days():
             "joined": [D("2024-06-29")],
         }
     )
-    assert out.loc["a", "next_contact"] == D("2024-07-02")  # 3 days before 5 July
-    assert out.loc["a", "contact_action"] == "Offer the birthday coupon"
+    # the birthday contact is due when the birthday month starts (生日月)
+    assert out.loc["a", "next_contact"] == D("2024-07-01")
+    assert out.loc["a", "contact_action"] == "Send birthday wishes and the birthday coupon"
+    ahead = plan(
+        {
+            "customer_id": ["a"],
+            "birthday": [D("1985-07-05")],
+            "phone": ["1"],
+            "joined": [D("2024-06-29")],
+        },
+        birthday_contact="days_before",
+    )
+    assert ahead.loc["a", "next_contact"] == D("2024-07-02")  # 3 days before 5 July
 
 
 def test_logged_call_resets_the_cadence():
@@ -167,12 +179,12 @@ def test_due_command_lists_without_writing(tmp_path):
     assert res.exit_code == 0, res.output
     rows = json.loads(res.output)
     assert [r["customer_id"] for r in rows] == ["a", "b"]  # complaint first, then win-back
-    assert rows[0]["contact_priority"] == 1 and rows[0]["next_contact"] == "2024-07-02"
+    assert rows[0]["contact_priority"] == 1 and rows[0]["next_contact"] == "2024-06-30"
     csv = CliRunner().invoke(
         main, ["due", str(path), "--as-of", "2024-06-30", "--format", "csv", "--days", "0"]
     )
     assert csv.output.splitlines()[0].startswith("Priority,Due,Customer ID")
-    assert len(csv.output.splitlines()) == 2  # only b is due today
+    assert len(csv.output.splitlines()) == 3  # a (the complaint) and b are due today
     table = CliRunner().invoke(main, ["due", str(path), "--as-of", "2024-06-30"])
     assert "2 contacts due" in table.output
     assert path.read_bytes() == data
@@ -182,7 +194,7 @@ def test_due_command_lists_without_writing(tmp_path):
     ws = openpyxl.load_workbook(path)["Due"]
     got = [[c.value for c in row] for row in ws.iter_rows(min_row=3)]
     assert [g[2] for g in got] == ["a", "b"] and r.written
-    assert got[0][0] == 1 and got[0][1] == dt.datetime(2024, 7, 2)  # priority, due date
+    assert got[0][0] == 1 and got[0][1] == dt.datetime(2024, 6, 30)  # priority, due date
     assert [g[0] for g in got] == [rec["contact_priority"] for rec in rows]
 
 

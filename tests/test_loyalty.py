@@ -173,17 +173,42 @@ def test_feedback_bonus_monthly_cap():
     assert outputs(b).loc["a", "points_earned"] == 150  # 2 in March + 1 in April
 
 
-def test_tiers_keep_period_and_gap():
+def test_tiers_by_cumulative_spend_by_default():
+    """The method's tiers: cumulative spend or orders since the first purchase (累计消费)."""
+    sales = [
+        (D("2022-01-10"), "o1", "a", 1200.0),
+        (D("2023-05-10"), "o2", "a", 900.0),  # 2,100 in all: Silver from this order on
+        (D("2024-01-10"), "o3", "a", 7900.0),  # 10,000 in all: Gold from this order on
+    ]
+    tiers = {
+        when: outputs(book({"customer_id": ["a"]}, sales, as_of=when)).loc["a", "tier"]
+        for when in (dt.date(2023, 5, 9), dt.date(2023, 5, 10), dt.date(2024, 1, 10))
+    }
+    assert tiers == {
+        dt.date(2023, 5, 9): "Standard",
+        dt.date(2023, 5, 10): "Silver",
+        dt.date(2024, 1, 10): "Gold",
+    }
+    # years later, with nothing bought since, the cumulative tier stays
+    later = outputs(book({"customer_id": ["a"]}, sales, as_of=dt.date(2026, 6, 30)))
+    assert later.loc["a", "tier"] == "Gold" and pd.isna(later.loc["a", "tier_gap"])
+    first = outputs(book({"customer_id": ["a"]}, sales[:1], as_of=dt.date(2023, 1, 1)))
+    assert first.loc["a", "tier_gap"] == "¥800 more to reach Silver (or 4 more orders)"
+
+
+def test_tiers_keep_period_and_gap_over_a_rolling_window():
     sales = [(D("2023-03-01"), "o1", "a", 2500.0)]  # silver for a year from this purchase
+    rolling = {"tier_window_months": 12}
     b = book(
         {"customer_id": ["a", "b"]},
         [*sales, (D("2024-06-01"), "o2", "b", 100.0)],
         as_of=dt.date(2024, 2, 20),
+        **rolling,
     )
     out = outputs(b)
     assert out.loc["a", "tier"] == "Silver" and out.loc["a", "tier_since"] == D("2023-03-01")
     assert out.loc["b", "tier"] == "Standard"  # b's only purchase is after the as-of date
-    later_book = book({"customer_id": ["a"]}, sales, as_of=dt.date(2024, 3, 2))
+    later_book = book({"customer_id": ["a"]}, sales, as_of=dt.date(2024, 3, 2), **rolling)
     later = outputs(later_book)
     assert later.loc["a", "tier"] == "Standard"  # window and keep period both over
     assert later.loc["a", "tier_change"] == "down"

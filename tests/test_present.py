@@ -158,9 +158,9 @@ def test_update_summary_and_notes_in_chinese(tmp_path):
     res = CliRunner().invoke(main, ["update", str(path), "--as-of", "2026-06-30"])
     assert res.exit_code == 0, res.output
     last = res.output.strip().splitlines()[-1]
-    assert re.search(
-        r"：30 位客户，\d[\d,]* 行销售.*截至 2026-06-30 的 37 列；\d+ 个警告；已写入", last
-    )
+    columns = len(output_columns())
+    pattern = rf"：30 位客户，\d[\d,]* 行销售.*截至 2026-06-30 的 {columns} 列；\d+ 个警告；已写入"
+    assert re.search(pattern, last)
     ws = openpyxl.load_workbook(path)["客户"]
     header = [c.value for c in ws[1]]
     assert "下次联系" in header and "Next contact" not in header

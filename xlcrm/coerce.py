@@ -72,7 +72,7 @@ def _coerce_column(c: ColumnSpec, col: RawColumn, report: _Reporter):
     if c.kind == "date":
         out = pd.to_datetime(s, errors="coerce").dt.normalize().astype("datetime64[ns]")
         for row, odd in _nonblank_odd(col):
-            value = _odd_value(odd, row, report, parse_date_text, "date")
+            value = _odd_value(odd, row, report, parse_date_text, "date", c.severity)
             if value is None:
                 bad.at[row] = True
             else:
@@ -81,7 +81,7 @@ def _coerce_column(c: ColumnSpec, col: RawColumn, report: _Reporter):
     if c.kind in ("number", "money", "integer"):
         out = pd.to_numeric(s, errors="coerce").astype("float64")
         for row, odd in _nonblank_odd(col):
-            value = _odd_value(odd, row, report, parse_number_text, "number")
+            value = _odd_value(odd, row, report, parse_number_text, "number", c.severity)
             if value is None:
                 bad.at[row] = True
             else:
@@ -90,14 +90,14 @@ def _coerce_column(c: ColumnSpec, col: RawColumn, report: _Reporter):
     # text-like columns were read as text; only Excel errors come back odd
     text = s.astype("string")
     for row, odd in col.odd.items():
-        report(ERROR, row, odd.raw, "excel_error")
+        report(c.severity, row, odd.raw, "excel_error")
         bad.at[row] = True
         text.at[row] = pd.NA
     err_text = text.str.startswith("#").fillna(False).astype(bool)
     if err_text.any():
         err_text &= _map_unique(text.where(err_text), is_error_text).fillna(False).astype(bool)
     for row in text.index[err_text.to_numpy()]:
-        report(ERROR, row, text.at[row], "excel_error")
+        report(c.severity, row, text.at[row], "excel_error")
         bad.at[row] = True
     text = text.mask(err_text)
     if c.kind in ("id", "choice", "boolean"):
@@ -130,25 +130,25 @@ def _map_unique(s: pd.Series, fn) -> pd.Series:
     return s.map(table)
 
 
-def _odd_value(odd: OddCell, row: int, report, parse, what: str):
+def _odd_value(odd: OddCell, row: int, report, parse, what: str, severity: str = ERROR):
     if odd.kind == "text":
         if is_error_text(odd.raw):
-            report(ERROR, row, odd.raw, "excel_error")
+            report(severity, row, odd.raw, "excel_error")
             return None
         value, (why, params) = parse(odd.raw)
         if value is None:
-            report(ERROR, row, odd.raw, f"bad_{what}", why=why, **params)
+            report(severity, row, odd.raw, f"bad_{what}", why=why, **params)
             return None
         shown = value.isoformat() if hasattr(value, "isoformat") else f"{value:g}"
         report(WARNING, row, odd.raw, f"{what}_as_text", read_as=shown)
         return value
     if odd.kind == "error":
-        report(ERROR, row, odd.raw, "excel_error")
+        report(severity, row, odd.raw, "excel_error")
         return None
     if odd.kind == "number" and what == "number":
         try:
             return float(odd.raw)
         except ValueError:
             pass
-    report(ERROR, row, odd.raw, f"bad_{what}", why=f"not_a_{what}")
+    report(severity, row, odd.raw, f"bad_{what}", why=f"not_a_{what}")
     return None

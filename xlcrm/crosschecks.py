@@ -35,6 +35,7 @@ def cross_problems(book: Book) -> list[Problem]:
         out += _rows(customers, "referred_by", self_ref, ERROR, "self_referral")
     out += _future(book)
     out += _order_owners(book.sheets.get("sales"))
+    out += _sales_against_customers(book)
     contacts = book.sheets.get("contacts")
     if contacts is not None and contacts.has("resolved_on") and contacts.has("date"):
         f = contacts.frame
@@ -94,6 +95,37 @@ def _future(book: Book) -> list[Problem]:
                 variant=variant,
                 as_of=book.as_of.isoformat(),
             )
+    return out
+
+
+def _sales_against_customers(book: Book) -> list[Problem]:
+    """A sale line's quantity must agree with its amount's sign (a refund is negative in
+    both); a sale dated before the customer joined is probably a typo in one of the dates."""
+    sales = book.sheets.get("sales")
+    if sales is None:
+        return []
+    f = sales.frame
+    out: list[Problem] = []
+    if sales.has("quantity") and sales.has("amount"):
+        wrong = (f["quantity"] < 0) & (f["amount"] > 0)
+        out += _rows(sales, "quantity", wrong, ERROR, "quantity_sign")
+    customers = book.sheets["customers"]
+    if sales.has("date") and customers.has("joined") and customers.has("customer_id"):
+        known = customers.frame[customers.frame["customer_id"].notna()]
+        joined = known.drop_duplicates("customer_id").set_index("customer_id")["joined"]
+        if joined.empty:
+            return out
+        pos = positions(joined.index, f["customer_id"])
+        when = pd.Series(joined.to_numpy()[np.maximum(pos, 0)], index=f.index).where(pos >= 0)
+        early = (f["date"] < when).fillna(False)
+        out += _rows(
+            sales,
+            "date",
+            early,
+            WARNING,
+            "sale_before_joined",
+            customers=customers.name,
+        )
     return out
 
 

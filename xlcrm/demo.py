@@ -104,9 +104,16 @@ CATEGORY_ZH = {
     "Equipment": "器具",
 }
 CHANNELS = {
-    "en": ["phone", "wechat", "sms", "email", "wecom"],
-    "zh": ["电话", "微信", "短信", "邮件", "企业微信"],
+    "en": ["phone", "wechat", "sms", "email", "wecom", "xiaohongshu", "douyin"],
+    "zh": ["电话", "微信", "短信", "邮件", "企业微信", "小红书", "抖音"],
 }
+SATISFACTION = {
+    "en": ["very satisfied", "satisfied", "needs improvement", 5, 4, 2],
+    "zh": ["非常满意", "满意", "需改进", 5, 4, 2],
+}
+SATISFACTION_ODDS = [0.3, 0.35, 0.05, 0.1, 0.15, 0.05]
+# holidays an English-speaking shop might greet on; a Chinese book gets China's festivals
+EN_HOLIDAYS = [("New Year", 1, 1), ("Valentine's Day", 2, 14), ("Christmas", 12, 25)]
 KINDS = {
     "en": ["call", "visit", "message", "complaint", "feedback", "survey", "referral"],
     "zh": ["回访", "拜访", "消息", "投诉", "反馈", "问卷", "推荐"],
@@ -133,15 +140,36 @@ def demo_data(
     start = end - pd.Timedelta(days=730)
     customers = _customers(rng, n, lang, end)
     sales = _sales(rng, customers, lang, start, end)
+    # nobody buys before they join: a first purchase before the joined date moves it earlier
+    first = sales.groupby("customer_id")["date"].min()
+    joined = pd.to_datetime(customers["joined"])
+    earliest = customers["customer_id"].map(first)
+    customers["joined"] = joined.where(earliest.isna() | (joined <= earliest), earliest).dt.date
     contacts = _contacts(rng, customers, sales, lang, end)
     redemptions = _redemptions(rng, sales)
     customers = customers.drop(columns=["archetype"])
-    return {
+    data = {
         "customers": customers,
         "sales": sales,
         "contacts": contacts,
         "redemptions": redemptions,
     }
+    # the shop's own day, a few days ahead, beside the calendar's holidays
+    shop_day = (
+        "Shop birthday sale" if lang == "en" else "店庆",
+        (end + pd.Timedelta(days=4)).date(),
+    )
+    if lang == "en":
+        days = [(n, dt.date(y, m, d)) for y in (end.year, end.year + 1) for n, m, d in EN_HOLIDAYS]
+        holidays = pd.DataFrame([*days, shop_day], columns=["holiday", "date"])
+    else:
+        from .template import chinese_festivals
+
+        holidays = pd.concat(
+            [chinese_festivals(end.year), pd.DataFrame([shop_day], columns=["holiday", "date"])]
+        )
+    data["holidays"] = holidays.sort_values("date", kind="stable").reset_index(drop=True)
+    return data
 
 
 def _customers(rng, n: int, lang: str, end: pd.Timestamp) -> pd.DataFrame:
@@ -187,6 +215,18 @@ def _customers(rng, n: int, lang: str, end: pd.Timestamp) -> pd.DataFrame:
     tags_en = ["office", "hotel", "cafe", "student", "family", "gift buyer", "", ""]
     tags = [rng.choice(tags_en) or None for _ in range(n)]
     kinds = ("企业", "个人") if lang == "zh" else ("ToB", "ToC")
+    # a business customer's founding day, for its anniversary greeting
+    anniversary = [
+        dt.date(int(rng.integers(1995, 2020)), int(rng.integers(1, 13)), int(rng.integers(1, 29)))
+        if b and rng.random() < 0.7
+        else None
+        for b in is_b
+    ]
+    if n > 20:  # one that falls within the next weeks
+        soon = (end + pd.Timedelta(days=10)).date()
+        first_b = int(np.flatnonzero(is_b)[0]) if is_b.any() else 0
+        is_b[first_b] = True
+        anniversary[first_b] = dt.date(2010, soon.month, min(soon.day, 28))
     return pd.DataFrame(
         {
             "customer_id": ids,
@@ -195,6 +235,7 @@ def _customers(rng, n: int, lang: str, end: pd.Timestamp) -> pd.DataFrame:
             "email": email,
             "birthday": bdays,
             "joined": joined,
+            "anniversary": anniversary,
             "type": [kinds[0] if b else kinds[1] for b in is_b],
             "preferred_channel": channel,
             "tags": tags,
@@ -267,24 +308,65 @@ def _contacts(rng, customers, sales, lang: str, end) -> pd.DataFrame:
                     resolved, resolved_on = yes, d + pd.Timedelta(days=int(rng.integers(0, 3)))
                 else:
                     resolved = no
+            answer = None
+            if kinds[kind] in ("survey", "feedback", "问卷", "反馈") or rng.random() < 0.1:
+                answer = SATISFACTION[lang][int(rng.choice(6, p=SATISFACTION_ODDS))]
             rows.append(
-                (d, cid, rng.choice(CHANNELS[lang]), kinds[kind], None, resolved, resolved_on)
+                (
+                    d,
+                    cid,
+                    rng.choice(CHANNELS[lang]),
+                    kinds[kind],
+                    None,
+                    resolved,
+                    resolved_on,
+                    answer,
+                )
             )
-    if len(buyers):  # one complaint still open yesterday
+    if len(buyers):  # one complaint still open yesterday, one unhappy answer last week
+        note = ("Late delivery", "Slow service") if lang == "en" else ("送货延迟", "服务太慢")
         rows.append(
             (
                 end - pd.Timedelta(days=1),
                 buyers["customer_id"].iloc[0],
                 CHANNELS[lang][0],
                 kinds[3],
-                "Late delivery" if lang == "en" else "送货延迟",
+                note[0],
                 no,
+                None,
                 None,
             )
         )
-    out = pd.DataFrame(
-        rows, columns=["date", "customer_id", "channel", "kind", "notes", "resolved", "resolved_on"]
-    )
+        rows.append(
+            (
+                end - pd.Timedelta(days=6),
+                buyers["customer_id"].iloc[-1],
+                CHANNELS[lang][1],
+                kinds[5],
+                note[1],
+                None,
+                None,
+                SATISFACTION[lang][2],
+            )
+        )
+        # the biggest spenders were called two days ago: what is due next for them is the
+        # greeting for the shop's day
+        top = sales.groupby("customer_id")["amount"].sum().nlargest(6).index
+        for cid in top:
+            rows.append(
+                (
+                    end - pd.Timedelta(days=2),
+                    cid,
+                    CHANNELS[lang][0],
+                    kinds[0],
+                    None,
+                    None,
+                    None,
+                    None,
+                )
+            )
+    columns = ["date", "customer_id", "channel", "kind", "notes", "resolved", "resolved_on"]
+    out = pd.DataFrame(rows, columns=[*columns, "satisfaction"])
     return out.sort_values("date", kind="stable").reset_index(drop=True)
 
 

@@ -79,7 +79,8 @@ POINTS_FIELDS = [
 
 
 def due_frame(book: Book, outputs: pd.DataFrame, days: int | None = None) -> pd.DataFrame:
-    """Customers due within ``days`` of the as-of date, by priority, date, then customer ID.
+    """Customers due within ``days`` of the as-of date: by priority, then A before B, C, D,
+    then date, then customer ID.
 
     The columns are the Due fields' keys and the details their words need."""
     days = int(book.settings["due_days"] if days is None else days)
@@ -87,7 +88,9 @@ def due_frame(book: Book, outputs: pd.DataFrame, days: int | None = None) -> pd.
     both = pd.concat([cust, outputs], axis=1)
     limit = pd.Timestamp(book.as_of) + pd.Timedelta(days=days)
     due = both[both["next_contact"].notna() & (both["next_contact"] <= limit)]
-    due = due.sort_values(["contact_priority", "next_contact", "customer_id"], kind="stable")
+    due = due.assign(_class=due["pyramid"].fillna("E").astype(str))
+    order = ["contact_priority", "_class", "next_contact", "customer_id"]
+    due = due.sort_values(order, kind="stable")
     wanted = [f.key for f in DUE_FIELDS]
     details = [c for c in due.columns if "__" in c and c.split("__")[0] in wanted]
     return due[wanted + details]

@@ -12,7 +12,7 @@ import posixpath
 import re
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -230,12 +230,12 @@ def _find_header(pkg: Package, sst: SharedStrings, info: SheetInfo, spec: SheetS
             continue
         r1, c1, _r2, c2 = split_range(t.ref)
         heads = head_rows(pkg.zf, info.part, sst, max_rows=1, from_row=r1)
-        cells = heads.get(r1, {})
+        row = heads.get(r1, {})
+        cells = {c: v for c, v in row.items() if c1 <= c <= c2}
         if not cells:
             cells = {c1 + i: name for i, name in enumerate(t.columns)}
-        cells = {c: v for c, v in cells.items() if c1 <= c <= c2}
         if sum(spec.match_header(v) is not None for v in cells.values()) >= 1:
-            return r1, cells, t
+            return _side_by_side(info, t, r1, row, cells)
     rows = head_rows(pkg.zf, info.part, sst, HEAD_ROWS)
     best, best_score = None, 0
     required = set(spec.required)
@@ -248,6 +248,25 @@ def _find_header(pkg: Package, sst: SharedStrings, info: SheetInfo, spec: SheetS
     if best is None:
         raise BookError("no_header_row", sheet=info.name, kind=spec.key, rows=HEAD_ROWS)
     return best, rows[best], None
+
+
+def _side_by_side(info: SheetInfo, t: TableInfo, r1: int, row: dict, cells: dict):
+    """Tables whose headers share the row (the Settings and Holidays tables) read as one:
+    their columns join the header, and the rows run to the longest one's end."""
+    beside = [
+        o
+        for o in info.tables
+        if o is not t and o.ref and o.header_rows >= 1 and split_range(o.ref)[0] == r1
+    ]
+    if not beside:
+        return r1, cells, t
+    refs = [split_range(x.ref) for x in (t, *beside)]
+    for _, oc1, _, oc2 in refs[1:]:
+        cells |= {c: v for c, v in row.items() if oc1 <= c <= oc2}
+    last = max(r2 for _, _, r2, _ in refs)
+    left, right = min(c for _, c, _, _ in refs), max(c for _, _, _, c in refs)
+    whole = replace(t, ref=f"{col_letter(left)}{r1}:{col_letter(right)}{last}", totals_rows=0)
+    return r1, dict(sorted(cells.items())), whole
 
 
 def _read_sheet(

@@ -79,6 +79,7 @@ def read_settings(sheet: Sheet | None) -> tuple[dict[str, Any], list[Problem], s
             )
         )
         values[key] = props[key].get("default")
+    values["holidays"] = holidays(sheet)
     pct = sum(float(values[f"pyramid_{c}_pct"]) for c in "abcd")
     if abs(pct - 100) > 1e-9:
         problems.append(
@@ -94,6 +95,16 @@ def read_settings(sheet: Sheet | None) -> tuple[dict[str, Any], list[Problem], s
             )
         )
     return values, problems, set(rows)
+
+
+def holidays(sheet: Sheet) -> list[tuple[str, pd.Timestamp]]:
+    """The Holidays table beside the settings: (name, date) for each row that has both."""
+    if not (sheet.has("holiday") and sheet.has("holiday_date")):
+        return []
+    f = sheet.frame
+    rows = f[f["holiday"].notna() & f["holiday_date"].notna()]
+    names = rows["holiday"].astype("string").str.strip()
+    return [(n, d) for n, d in zip(names, rows["holiday_date"], strict=True) if n]
 
 
 def breaches(values: dict[str, Any], props: dict[str, Any]) -> list[tuple[str, str]]:

@@ -25,6 +25,7 @@ TABLE_NAMES = {
     "contacts": "Contacts",
     "redemptions": "Redemptions",
     "settings": "Settings",
+    "holidays": "Holidays",
 }
 VALIDATION_ROWS = 1_048_575  # dropdowns cover the whole column below the header
 YES_NO = {"en": ["yes", "no"], "zh": ["是", "否"]}
@@ -45,7 +46,7 @@ def build_workbook(
     fmt = _formats(wb)
     for kind in DATA_SHEETS:
         _data_sheet(wb, fmt, sheet_spec(kind), lang, data.get(kind))
-    _settings_sheet(wb, fmt, lang, data.get("settings"))
+    _settings_sheet(wb, fmt, lang, data.get("settings"), data.get("holidays"))
     wb.close()
     return path
 
@@ -150,17 +151,22 @@ def _write_rows(ws, fmt, columns: tuple[ColumnSpec, ...], frame: pd.DataFrame) -
                 ws.write_string(r, i, str(v), fmt["text"] if c.kind == "id" else None)
 
 
-def _settings_sheet(wb, fmt, lang: str, frame: pd.DataFrame | None) -> None:
+def _settings_sheet(
+    wb, fmt, lang: str, frame: pd.DataFrame | None, holidays: pd.DataFrame | None
+) -> None:
+    """The settings (name, value, description) and, beside them, the Holidays table."""
     spec = sheet_spec("settings")
     ws = wb.add_worksheet(spec.label(lang))
     props = settings_schema()["properties"]
     overrides = {} if frame is None else dict(zip(frame["name"], frame["value"], strict=True))
     rows = []
     for key, p in props.items():
-        value = overrides.get(key, lang if key == "language" else p.get("default"))
+        default = p.get("x-default-zh", p.get("default")) if lang == "zh" else p.get("default")
+        value = overrides.get(key, lang if key == "language" else default)
         desc = p["description"] if lang == "en" else p.get("x-description-zh", p["description"])
         rows.append((p["x-label"][lang], value, desc, p["x-kind"]))
-    for i, c in enumerate(spec.columns):
+    settings_cols = [spec.column(k) for k in ("name", "value", "description")]
+    for i, c in enumerate(settings_cols):
         ws.set_column(i, i, c.width, fmt["wrap"] if c.key == "description" else None)
     ws.add_table(
         0,
@@ -170,7 +176,7 @@ def _settings_sheet(wb, fmt, lang: str, frame: pd.DataFrame | None) -> None:
         {
             "name": TABLE_NAMES["settings"],
             "style": "Table Style Light 9",
-            "columns": [{"header": c.label(lang)} for c in spec.columns],
+            "columns": [{"header": c.label(lang)} for c in settings_cols],
         },
     )
     for r, (name, value, desc, _kind) in enumerate(rows, start=1):
@@ -186,4 +192,59 @@ def _settings_sheet(wb, fmt, lang: str, frame: pd.DataFrame | None) -> None:
         else:
             ws.write_string(r, 1, str(value))
         ws.write_string(r, 2, desc)
+    _holidays_table(ws, fmt, lang, holidays)
     ws.freeze_panes(1, 0)
+
+
+def _holidays_table(ws, fmt, lang: str, holidays: pd.DataFrame | None) -> None:
+    """Holiday / date rows beside the settings: China's main festivals for the next three
+    years in a Chinese book; in an English one, the owner's own (empty to start with)."""
+    if holidays is None:
+        holidays = chinese_festivals(dt.date.today().year) if lang == "zh" else None
+    spec = sheet_spec("settings")
+    name_col, date_col = spec.column("holiday"), spec.column("holiday_date")
+    ws.set_column(4, 4, name_col.width)
+    ws.set_column(5, 5, date_col.width, fmt["date"])
+    n = 0 if holidays is None else len(holidays)
+    ws.add_table(
+        0,
+        4,
+        max(n, 1),
+        5,
+        {
+            "name": TABLE_NAMES["holidays"],
+            "style": "Table Style Light 9",
+            "columns": [{"header": name_col.label(lang)}, {"header": date_col.label(lang)}],
+        },
+    )
+    for r, (name, day) in enumerate(
+        [] if holidays is None else zip(holidays["holiday"], holidays["date"], strict=True),
+        start=1,
+    ):
+        ws.write_string(r, 4, str(name))
+        ws.write_datetime(r, 5, pd.Timestamp(day).to_pydatetime(), fmt["date"])
+
+
+FESTIVALS_SOLAR = (("元旦", 1, 1), ("劳动节", 5, 1), ("国庆节", 10, 1))
+FESTIVALS_LUNAR = (
+    ("春节", 1, 1),
+    ("元宵节", 1, 15),
+    ("端午节", 5, 5),
+    ("七夕节", 7, 7),
+    ("中秋节", 8, 15),
+)
+
+
+def chinese_festivals(first_year: int, years: int = 3) -> pd.DataFrame:
+    """China's main festivals from ``first_year`` on, the lunar ones converted by the
+    lunar-python calendar (its tables run to 2100)."""
+    from lunar_python import Lunar
+
+    rows = []
+    for year in range(first_year, first_year + years):
+        rows += [(name, dt.date(year, m, d)) for name, m, d in FESTIVALS_SOLAR]
+        for name, m, d in FESTIVALS_LUNAR:
+            solar = Lunar.fromYmd(year, m, d).getSolar()
+            rows.append((name, dt.date(solar.getYear(), solar.getMonth(), solar.getDay())))
+    frame = pd.DataFrame(rows, columns=["holiday", "date"])
+    return frame.sort_values("date", kind="stable").reset_index(drop=True)

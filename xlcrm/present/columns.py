@@ -95,12 +95,13 @@ def _tier_gap(out: pd.DataFrame, key: str, settings: dict[str, Any], lang: str) 
     return result
 
 
-def _with_detail(vocab: str, detail: str, template: str, param: str) -> Formatter:
-    """Words of a code, extended by a template where the code's detail column has a value."""
-    head = "reason" if vocab == "reason" else "action"
+def _with_detail(vocab: str | None, detail: str, template: str, param: str, head: str) -> Formatter:
+    """Words of a code (or the words already in the column, ``vocab`` None), extended by a
+    template where the code's detail column has a value."""
 
     def fmt(out: pd.DataFrame, key: str, settings: dict[str, Any], lang: str) -> pd.Series:
-        words = words_of(out[key].astype("string"), vocab, lang)
+        column = out[key].astype("string")
+        words = column if vocab is None else words_of(column, vocab, lang)
         extra = out.get(f"{key}__{detail}")
         if extra is None:
             return words
@@ -114,6 +115,21 @@ def _with_detail(vocab: str, detail: str, template: str, param: str) -> Formatte
     return fmt
 
 
+def _reason(out: pd.DataFrame, key: str, settings: dict[str, Any], lang: str) -> pd.Series:
+    """The reason in words, with what it is about (the holiday's name) and the days overdue."""
+    words = words_of(out[key].astype("string"), "reason", lang)
+    name = out.get(f"{key}__name")
+    if name is not None:
+        named = (name.notna() & words.notna()).to_numpy(dtype=bool)
+        if named.any():
+            words = words.copy()
+            words[named] = say_each("fmt.named", lang, reason=words[named], name=name[named])
+    return _overdue(out.assign(**{key: words}), key, settings, lang)
+
+
+_overdue = _with_detail(None, "overdue", "fmt.overdue", "days", "reason")
+
+
 FORMATTERS: dict[str, Formatter] = {
     "segment": _vocab("segment"),
     "value_class": _vocab("value_class"),
@@ -123,8 +139,10 @@ FORMATTERS: dict[str, Formatter] = {
     "yes_no": _yes_no,
     "tier": _tier,
     "tier_gap": _tier_gap,
-    "reason": _with_detail("reason", "overdue", "fmt.overdue", "days"),
-    "action": _with_detail("action", "suggest", "fmt.suggest", "category"),
+    "reason": _reason,
+    "action": _with_detail("action", "suggest", "fmt.suggest", "category", "action"),
+    "satisfaction": _vocab("satisfaction"),
+    "review": _vocab("review"),
 }
 
 

@@ -284,6 +284,9 @@ def _referrals(customers, codes: pd.Index, first_buy: pd.Series, s: dict) -> lis
     m = ref.notna() & ids.notna() & (ref != ids)
     new_ids, referrer = ids[m], ref[m]
     when = align(first_buy, new_ids)
+    if s.get("referral_bonus_on", "joined") == "joined" and "joined" in customers:
+        joined = customers.loc[new_ids.index, "joined"]
+        when = joined.where(joined.notna(), when)  # no joined date: the first purchase
     ok = when.notna().to_numpy() & (positions(codes, referrer) >= 0)
     new_ids, referrer, when = new_ids[ok], referrer[ok], when[ok]
     d = day_number(when)

@@ -11,7 +11,7 @@ from ..book import Book
 from .base import declare
 from .facts import orders, per_customer
 
-OUTPUTS = declare("pyramid trend rising_star slipping")
+OUTPUTS = declare("pyramid trend rising_star slipping review")
 
 
 def class_sizes(n: int, pcts: list[float]) -> list[int]:
@@ -37,13 +37,14 @@ def compute(book: Book, so_far: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(index=so_far.index)
     ords = orders(book)
     buyers = so_far["orders"] > 0
-    basis = so_far["revenue"]
-    if s["pyramid_basis"] == "profit" and "profit" in ords.columns:
-        basis = per_customer(book, ords.groupby("customer_id")["profit"].sum()).fillna(0)
-    pcts = [s["pyramid_a_pct"], s["pyramid_b_pct"], s["pyramid_c_pct"]]
-    out["pyramid"] = pyramid_class(basis[buyers], pcts).reindex(so_far.index)
-
     as_of = pd.Timestamp(s["as_of"])
+    basis, days = _basis(book, ords, so_far, s)
+    # ranked: who bought in the period; a buyer of before the period only is D
+    ranked = buyers & (basis > 0)
+    pcts = [s["pyramid_a_pct"], s["pyramid_b_pct"], s["pyramid_c_pct"]]
+    classes = pyramid_class(basis[ranked], pcts).reindex(so_far.index)
+    out["pyramid"] = classes.mask(buyers & ~ranked, "D")
+
     w = int(s["recent_window_days"])
     recent_start, prev_start = as_of - pd.Timedelta(days=w), as_of - pd.Timedelta(days=2 * w)
     in_recent = ords["date"] > recent_start
@@ -77,7 +78,7 @@ def compute(book: Book, so_far: pd.DataFrame) -> pd.DataFrame:
     )
     out["trend"] = pd.Series(trend, index=so_far.index, dtype="string").where(buyers)
 
-    span = max(w, (as_of - ords["date"].min()).days + 1) if len(ords) else w
+    span = days or (max(w, (as_of - ords["date"].min()).days + 1) if len(ords) else w)
     b_values = basis[out["pyramid"] == "B"]
     star = pd.Series(False, index=so_far.index)
     if len(b_values):
@@ -87,4 +88,36 @@ def compute(book: Book, so_far: pd.DataFrame) -> pd.DataFrame:
     )
     out["rising_star"] = star.fillna(False).astype("boolean").where(buyers)
     out["slipping"] = slip.fillna(False).astype("boolean").where(buyers)
+    out["review"] = _review(out, so_far, s)
     return out
+
+
+def _basis(book: Book, ords: pd.DataFrame, so_far: pd.DataFrame, s: dict) -> tuple[pd.Series, int]:
+    """Each customer's revenue (or profit) over the pyramid period, and the period in days
+    (0: all history)."""
+    profit = s["pyramid_basis"] == "profit" and "profit" in ords.columns
+    months = int(s.get("pyramid_months", 0))
+    if months <= 0 and not profit:
+        return so_far["revenue"], 0
+    as_of = pd.Timestamp(s["as_of"])
+    start = as_of - pd.DateOffset(months=months) if months > 0 else None
+    chosen = ords if start is None else ords[ords["date"] > start]
+    value = chosen["profit" if profit else "amount"].groupby(chosen["customer_id"]).sum()
+    days = (as_of - start).days if start is not None else 0
+    return per_customer(book, value).astype("float64").fillna(0.0), days
+
+
+def _review(out: pd.DataFrame, so_far: pd.DataFrame, s: dict) -> pd.Series:
+    """D-class screening (the method's early screening): a D customer to grow (spend rising, or buying often)
+    or to give the lightest touch (dormant, and below the median buyer's spend)."""
+    d = (out["pyramid"] == "D").fillna(False)
+    buyers = so_far["orders"] > 0
+    median = so_far.loc[buyers, "revenue"].median() if buyers.any() else 0.0
+    frequent = (so_far["f_score"] >= s["potential_high_score"]).fillna(False)
+    rising = (out["trend"] == "rising").fillna(False)
+    dormant = (so_far["days_since_last"] >= s["dormant_days"]).fillna(False)
+    low = dormant & (so_far["revenue"] < median)
+    review = np.select(
+        [d & (rising | frequent), d & low], ["upgrade_candidate", "low_priority"], ""
+    )
+    return pd.Series(review, index=out.index, dtype="string").replace("", pd.NA)

@@ -1,8 +1,9 @@
-"""R, F, M scores 1-5, the R x F segment grid, and the value class.
+"""R, F, M scores 1-5, the average-order score, the R x F segment grid, and the value class.
 
-R and M are percentiles among purchasing customers with ties averaged, so equal customers
-always share a score and row order never matters; scaling every amount changes no M score.
-F uses fixed order-count thresholds from Settings, so one more order never lowers F.
+R, M and the average-order score are percentiles among purchasing customers with ties
+averaged, so equal customers always share a score and row order never matters; scaling every
+amount changes no score. F uses fixed order-count thresholds from Settings, so one more order
+never lowers F.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import pandas as pd
 from ..book import Book
 from .base import declare
 
-OUTPUTS = declare("r_score f_score m_score rfm rfm_segment value_class")
+OUTPUTS = declare("r_score f_score m_score a_score rfm rfm_segment value_class")
 
 GRID = {  # (R, F) -> segment key, the widely used R x F grid
     **{(5, 1): "new", (4, 1): "promising", (3, 3): "need_attention"},
@@ -28,10 +29,13 @@ GRID = {  # (R, F) -> segment key, the widely used R x F grid
 
 
 def percentile_score(values: pd.Series) -> pd.Series:
-    """1-5 from the percentile rank, ties averaged: ceil(5 * average rank / n)."""
+    """1-5 from the mid-rank percentile, ties averaged: ceil(5 * (average rank - 1/2) / n).
+
+    Equal customers share a score, and when everyone is equal everyone gets 3, whatever
+    their number (the mid-rank of all is n/2)."""
     if values.empty:
         return pd.Series(dtype="Int64", index=values.index)
-    pct = values.rank(method="average", pct=True)
+    pct = (values.rank(method="average") - 0.5) / len(values)
     return np.ceil(pct * 5).clip(1, 5).astype("Int64")
 
 
@@ -57,6 +61,7 @@ def compute(book: Book, so_far: pd.DataFrame) -> pd.DataFrame:
         so_far["orders"].where(buyers), f_thresholds(s["rfm_f_thresholds"])
     ).astype("Int64")
     out["m_score"] = percentile_score(so_far.loc[buyers, "revenue"]).reindex(so_far.index)
+    out["a_score"] = percentile_score(so_far.loc[buyers, "avg_order"]).reindex(so_far.index)
     r, f, m = (out[k].astype("float64") for k in ("r_score", "f_score", "m_score"))
     rfm = (r * 100 + f * 10 + m).astype("Int64").astype("string")
     out["rfm"] = rfm
@@ -73,9 +78,12 @@ def compute(book: Book, so_far: pd.DataFrame) -> pd.DataFrame:
 
 
 def value_class(so_far: pd.DataFrame, scores: pd.DataFrame, s: dict) -> pd.Series:
+    """The method's value classes. "Value" is the average order (the order value the method scores) by default, or net
+    revenue when Settings say so."""
     days = so_far["days_since_last"].astype("float64")
     first_age = (pd.Timestamp(s["as_of"]) - pd.to_datetime(so_far["first_purchase"])).dt.days
-    r, f, m = (scores[k].astype("float64") for k in ("r_score", "f_score", "m_score"))
+    value = "a_score" if s.get("value_basis", "average_order") == "average_order" else "m_score"
+    r, f, m = (scores[k].astype("float64") for k in ("r_score", "f_score", value))
     hi, lo, core = s["potential_high_score"], s["potential_low_score"], s["core_min_score"]
     choices = [
         (so_far["orders"] <= 0, "prospect"),

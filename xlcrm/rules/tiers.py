@@ -1,9 +1,10 @@
-"""Membership tiers from rolling spend and order counts, with a keep period.
+"""Membership tiers from cumulative (or rolling) spend and order counts, with a keep period.
 
-Qualification at a day: the customer's net spend and order count over the rolling window
-(tier_window_months) ending that day reach the Silver or Gold threshold (spend OR orders).
-A tier reached at a purchase is kept for tier_keep_months after that purchase, so a customer
-does not drop a tier the month after a quiet spell. Everything is computed with sorted keys and
+Qualification at a day: the customer's net spend and order count up to that day reach the
+Silver or Gold threshold (spend OR orders): since the first purchase (tier_window_months 0, the
+method's cumulative spend or order count), or over the rolling window of that many months. A tier reached
+at a purchase is kept for tier_keep_months after that purchase, so a customer does not drop a
+tier the month after a quiet spell or a refund. Everything is computed with sorted keys and
 cumulative sums: no loop over customers.
 """
 
@@ -16,6 +17,7 @@ from ..keys import positions
 
 DAY0 = pd.Timestamp("1970-01-01")
 SHIFT = np.int64(1) << np.int64(32)
+BEFORE_ALL = np.int64(1) << np.int64(31)  # a day number below any purchase's
 
 
 def day_number(dates: pd.Series | pd.DatetimeIndex) -> np.ndarray:
@@ -72,8 +74,14 @@ class TierModel:
         """Net spend and orders in the window ending on ``day`` (inclusive), per query."""
         order = _query_order(code, day) if order is None else order
         hi = self._search(code * SHIFT + day, order)
-        lo = self._search(code * SHIFT + months_before(day, self.window), order)
+        lo = self._search(code * SHIFT + self._window_start(day), order)
         return self.cum_spend[hi] - self.cum_spend[lo], self.cum_orders[hi] - self.cum_orders[lo]
+
+    def _window_start(self, day: np.ndarray) -> np.ndarray:
+        """The day before the window: a calendar shift, or before any purchase (cumulative)."""
+        if self.window <= 0:
+            return np.full(len(day), -BEFORE_ALL, dtype=np.int64)
+        return months_before(day, self.window)
 
     def _search(self, queries: np.ndarray, order: np.ndarray) -> np.ndarray:
         """searchsorted with the queries in key order: a million random probes into a million
