@@ -177,7 +177,7 @@ def test_due_command_lists_without_writing(tmp_path):
     data = path.read_bytes()
     res = CliRunner().invoke(main, ["due", str(path), "--as-of", "2024-06-30", "--format", "json"])
     assert res.exit_code == 0, res.output
-    rows = json.loads(res.output)
+    rows = json.loads(res.stdout)["books"][0]["due"]
     assert [r["customer_id"] for r in rows] == ["a", "b"]  # complaint first, then win-back
     assert rows[0]["contact_priority"] == 1 and rows[0]["next_contact"] == "2024-06-30"
     csv = CliRunner().invoke(

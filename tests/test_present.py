@@ -105,8 +105,8 @@ def test_validate_text_and_json_speak_the_books_language(tmp_path):
     doc = json.loads(
         CliRunner()
         .invoke(main, ["validate", str(path), "--as-of", "2024-06-30", "--format", "json"])
-        .output
-    )
+        .stdout
+    )["books"][0]
     assert doc["lang"] == "zh" and doc["errors"] == 4
     unknown = next(p for p in doc["problems"] if p["code"] == "unknown_customer")
     assert unknown["count"] == 5 and unknown["rows"] == [5, 6, 7, 8, 9]

@@ -245,8 +245,9 @@ def test_cli_json_and_exit_codes(book):
         main, ["validate", str(path), "--format", "json", "--as-of", "2024-06-30"]
     )
     assert res.exit_code == 1
-    doc = json.loads(res.output)
-    p = doc["problems"][0]
+    doc = json.loads(res.stdout)
+    assert doc["totals"]["books"] == 1 and doc["totals"]["exit_code"] == 1
+    p = doc["books"][0]["problems"][0]
     assert (p["sheet"], p["row"], p["column"], p["header"], p["value"]) == (
         "Sales",
         2,

@@ -72,7 +72,40 @@ def outputs_table() -> str:
     return "\n".join(out)
 
 
-BLOCKS = {"columns": columns_table, "settings": settings_table, "outputs": outputs_table}
+def commands_table() -> str:
+    """Every command with its arguments, what it does and its options, read from the
+    commands themselves."""
+    import click
+
+    from .cli import main
+    from .cli.group import EXIT_CODES
+
+    out = ["| command | what it does | options |", "| --- | --- | --- |"]
+    ctx = click.Context(main, info_name="xlcrm")
+    for name in main.list_commands(ctx):
+        cmd = main.get_command(ctx, name)
+        if cmd is None or cmd.hidden:
+            continue
+        sub = click.Context(cmd, info_name=name, parent=ctx)
+        args = " ".join(cmd.collect_usage_pieces(sub)).replace("[OPTIONS] ", "")
+        flags = [
+            "/".join(p.opts) + ("" if p.is_flag else f" {p.make_metavar(sub)}")
+            for p in cmd.params
+            if isinstance(p, click.Option) and not p.hidden
+        ]
+        help_text = (cmd.help or "").split("\n\n")[0].replace("\n", " ")
+        options = ", ".join(f"`{f}`" for f in flags).replace("|", "\\|")
+        out.append(f"| `xlcrm {name} {args}` | {help_text} | {options} |")
+    return "\n".join([*out, "", EXIT_CODES])
+
+
+BLOCKS = {
+    "columns": columns_table,
+    "settings": settings_table,
+    "outputs": outputs_table,
+    "commands": commands_table,
+}
+ROOT_DOCS = ("README.md",)
 
 
 def render(text: str) -> str:
@@ -83,8 +116,13 @@ def render(text: str) -> str:
     return text
 
 
+def documents(root: Path = Path(".")) -> list[Path]:
+    """The files with generated blocks: docs/*.md and the README."""
+    return sorted((root / "docs").glob("*.md")) + [root / name for name in ROOT_DOCS]
+
+
 def main() -> None:
-    for path in sorted(Path("docs").glob("*.md")):
+    for path in documents():
         text = path.read_text("utf-8")
         new = render(text)
         if new != text:

@@ -22,15 +22,16 @@ import pandas as pd
 
 from .book import Book
 from .engine import Computed, compute
+from .owned import DueFilter
 from .placement import place_columns, renamed, renamed_note
 from .present.columns import display
 from .present.sheets import empty_problems, render
 from .present.words import normalize_lang
 from .problems import BookError, Problem
-from .reader import header_of, read_book
+from .reader import RawSheet, header_of, read_book
 from .results import DueResult, Result, UpdateResult, ValidationResult
 from .rules import output_columns
-from .save import Fingerprint, atomic_write, book_lock, check_writable
+from .save import Fingerprint, atomic_write, book_lock, check_new_file, check_writable
 from .validation import LeftOut, check_raw, check_sheet, leave_out
 from .xlsx.sheetpatch import RowMap
 from .xlsx.writeback import ColumnOut, WriteReport, map_output_cells, write_back
@@ -46,6 +47,12 @@ class Request:
     as_of: dt.date | None = None
     lang: str | None = None  # None: the book's own language
     keep_going: bool = False  # leave rows with errors out instead of stopping
+    # told each phase as it starts (reading, read, checking, computing, writing), with counts
+    progress: Callable[[str, dict[str, Any]], None] | None = field(default=None, compare=False)
+
+    def tell(self, phase: str, **counts: Any) -> None:
+        if self.progress is not None:
+            self.progress(phase, counts)
 
 
 def validate_file(path: Path, req: Request = Request()) -> ValidationResult:
@@ -57,6 +64,7 @@ def validate_file(path: Path, req: Request = Request()) -> ValidationResult:
         book, _ = checked
         result.book = book
         result.rows = {s.name: len(s.frame) for s in book.sheets.values()}
+        result.customers = len(book.frame("customers"))
     return _done(result, t0)
 
 
@@ -67,8 +75,18 @@ def update_file(
     dry_run: bool = False,
     backup: bool = True,
     stamp: dt.datetime | None = None,
+    force: bool = False,
 ) -> UpdateResult:
-    """Validate and compute; unless errors block it or ``dry_run``, write the results back."""
+    """Validate and compute; unless errors block it or ``dry_run``, write the results back
+    (into ``out``, when given: a new file, or an existing one only with ``force``)."""
+    if out is not None and not _same(out, path):
+        try:
+            check_new_file(out, path.suffix.lower(), force)
+        except BookError as exc:
+            result = UpdateResult(path, out=out, dry_run=dry_run)
+            result.lang = normalize_lang(req.lang or guess_lang(path))
+            _fatal(result, exc.code, exc.params)
+            return result
     planned = plan_update(path, req, out, dry_run, stamp)
     if planned.ready:
         write_update(planned, backup)
@@ -81,6 +99,7 @@ class PlannedUpdate:
 
     result: UpdateResult
     t0: float
+    req: Request = Request()
     book: Book | None = None
     computed: Computed | None = None
     mapped: list[RowMap | None] = field(default_factory=lambda: [None])
@@ -100,7 +119,7 @@ def plan_update(
 ) -> PlannedUpdate:
     """Read, check and compute an update: everything but the write."""
     planned = PlannedUpdate(
-        UpdateResult(path, out=out or path, dry_run=dry_run), time.perf_counter()
+        UpdateResult(path, out=out or path, dry_run=dry_run), time.perf_counter(), req
     )
     result = planned.result
 
@@ -119,6 +138,7 @@ def plan_update(
     result.sales_after_as_of = (
         int((sales["date"] > pd.Timestamp(book.as_of)).sum()) if len(sales) else 0
     )
+    req.tell("computing", customers=len(book.frame("customers")), sales=len(sales))
     computed = compute(book, problems, stamp, left)
     result.problems += computed.notes
     result.outputs = computed.outputs
@@ -138,6 +158,7 @@ def write_update(planned: PlannedUpdate, backup: bool = True) -> UpdateResult:
     read_as: Fingerprint | None = book.source
     # a new file written with -o gets the permissions of the book it was made from
     mode = _mode(path) if target != path and not target.exists() else None
+    planned.req.tell("writing")
     try:
         check_writable(target)
         with book_lock(target):
@@ -163,7 +184,9 @@ def write_update(planned: PlannedUpdate, backup: bool = True) -> UpdateResult:
     return _done(result, planned.t0)
 
 
-def due_file(path: Path, req: Request = Request(), days: int | None = None) -> DueResult:
+def due_file(
+    path: Path, req: Request = Request(), days: int | None = None, only: DueFilter | None = None
+) -> DueResult:
     """The contacts-due list of a workbook file, computed without writing anything."""
     from .owned import due_frame
 
@@ -174,7 +197,10 @@ def due_file(path: Path, req: Request = Request(), days: int | None = None) -> D
         return _done(result, t0)
     book, problems, left = prepared
     computed = compute(book, problems, left=left, sheets=False)
-    result.frame = due_frame(book, computed.outputs, days)
+    only = only or DueFilter()
+    selected = only.select(due_frame(book, computed.outputs, days))
+    result.total = len(selected)
+    result.frame = only.cut(selected)
     return _done(result, t0)
 
 
@@ -184,18 +210,25 @@ def _read(
     """Read and check; on a file that cannot be used, fill ``fatal`` and return None."""
     try:
         before = Fingerprint.of(path)
+        req.tell("reading")
+
+        def then(sheet: RawSheet):
+            req.tell("read", sheet=sheet.name, rows=len(sheet.rows))
+            return check_sheet(sheet)
+
         # each sheet is checked as soon as it is read; ``meanwhile`` is work for the wait
         # on the largest sheet
-        raw = read_book(path, then=check_sheet, meanwhile=meanwhile)
+        raw = read_book(path, then=then, meanwhile=meanwhile)
         if before is not None and not before.same_file(path):
             raise BookError("book_changed", name=path.name)  # saved again while being read
+        req.tell("checking")
         book, problems = check_raw(raw, req.as_of)
     except BookError as exc:
-        result.lang = normalize_lang(req.lang or _guess_lang(path))
+        result.lang = normalize_lang(req.lang or guess_lang(path))
         _fatal(result, exc.code, exc.params)
         return None
     except READ_FAILURES as exc:
-        result.lang = normalize_lang(req.lang or _guess_lang(path))
+        result.lang = normalize_lang(req.lang or guess_lang(path))
         detail = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
         _fatal(result, "unreadable", {"detail": detail})
         return None
@@ -230,6 +263,32 @@ def _prepare(
     return book, problems, left
 
 
+RESULTS = {"validate": ValidationResult, "update": UpdateResult, "due": DueResult}
+
+
+def not_found(kind: str, path: Path, lang: str | None = None) -> Result:
+    """The result for a book that is not there (a name or pattern that matched nothing)."""
+    result = RESULTS[kind](path)
+    result.lang = normalize_lang(lang)
+    _fatal(result, "not_found", {"path": str(path)})
+    return result
+
+
+def failed(kind: str, path: Path, exc: Exception, lang: str | None = None) -> Result:
+    """The result for a book xlcrm itself failed on (exit code 3): nothing was written."""
+    result = RESULTS[kind](path)
+    result.lang = normalize_lang(lang or guess_lang(path))
+    _fatal(result, "internal", {"detail": f"{type(exc).__name__}: {exc}"[:300]})
+    return result
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and a.samefile(b)
+    except OSError:
+        return False
+
+
 def _mode(path: Path) -> int | None:
     try:
         return stat.S_IMODE(path.stat().st_mode)
@@ -242,7 +301,7 @@ def _fatal(result: Result, code: str, params: dict[str, Any]) -> None:
     result.fatal = BookError(code, **params).text(result.lang)
 
 
-def _guess_lang(path: Path) -> str:
+def guess_lang(path: Path) -> str:
     """The language of a book that could not be read: Chinese sheet names say Chinese. The
     names are looked for in the workbook part's first bytes, parsing nothing."""
     try:

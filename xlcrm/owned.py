@@ -96,6 +96,40 @@ def due_frame(book: Book, outputs: pd.DataFrame, days: int | None = None) -> pd.
     return due[wanted + details]
 
 
+@dataclass(frozen=True)
+class DueFilter:
+    """Part of a due list: priorities up to ``priority``, one ``channel`` (a code), the
+    first ``limit`` rows."""
+
+    limit: int | None = None
+    priority: int | None = None
+    channel: str | None = None
+
+    def select(self, due: pd.DataFrame) -> pd.DataFrame:
+        """The rows of the priorities and channel asked for (all, when not asked)."""
+        if self.priority is not None:
+            due = due[due["contact_priority"] <= self.priority]
+        if self.channel is not None:
+            due = due[due["next_channel"] == channel_code(self.channel)]
+        return due
+
+    def cut(self, due: pd.DataFrame) -> pd.DataFrame:
+        return due if self.limit is None else due.head(self.limit)
+
+
+def channel_code(text: str) -> str:
+    """The channel an owner names, in either language ('WeChat', '微信', 'wx'): its code."""
+    from .schema import normalize_label, sheet_spec
+
+    lookup = sheet_spec("customers").column("preferred_channel").choice_lookup()
+    code = lookup.get(normalize_label(text))
+    if code is None:
+        raise ValueError(
+            f"not a channel: {text!r}; one of {', '.join(sorted(set(lookup.values())))}"
+        )
+    return code
+
+
 def due_sheet(book: Book, outputs: pd.DataFrame) -> SheetContent:
     """Everyone due within the Settings' days, most urgent first; rewritten on every update."""
     return SheetContent(

@@ -41,8 +41,15 @@ class Result:
 
     @property
     def exit_code(self) -> int:
-        """0 fine, 1 errors in the book, 2 the book could not be read or written."""
-        return 2 if self.fatal else (1 if self.errors else 0)
+        """0 fine, 1 errors in the book, 2 the book could not be read or written, 3 xlcrm
+        itself failed on it."""
+        return self._fatal_exit or (1 if self.errors else 0)
+
+    @property
+    def _fatal_exit(self) -> int:
+        if not self.fatal:
+            return 0
+        return 3 if self.fatal_code == "internal" else 2
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -77,13 +84,19 @@ class Result:
 class ValidationResult(Result):
     book: Book | None = None
     rows: dict[str, int] = field(default_factory=dict)  # rows read, by sheet name
+    customers: int = 0
 
     @property
     def ok(self) -> bool:
         return self.fatal is None and not self.errors
 
     def as_dict(self) -> dict[str, Any]:
-        return {**super().as_dict(), "readable": self.fatal is None, "rows": self.rows}
+        return {
+            **super().as_dict(),
+            "readable": self.fatal is None,
+            "customers": self.customers,
+            "rows": self.rows,
+        }
 
 
 @dataclass(repr=False)
@@ -105,7 +118,7 @@ class UpdateResult(Result):
 
     @property
     def exit_code(self) -> int:
-        return 2 if self.fatal else (1 if self.blocked else 0)
+        return self._fatal_exit or (1 if self.blocked else 0)
 
     @property
     def rows_left_out(self) -> int:
@@ -149,12 +162,12 @@ class UpdateResult(Result):
 @dataclass(repr=False)
 class DueResult(Result):
     frame: pd.DataFrame | None = None  # who is due: values and codes (see xlcrm.owned)
-    settings: dict[str, Any] = field(default_factory=dict)
+    total: int = 0  # due before a limit cut the list    settings: dict[str, Any] = field(default_factory=dict)
     blocked: bool = False
 
     @property
     def exit_code(self) -> int:
-        return 2 if self.fatal else (1 if self.blocked else 0)
+        return self._fatal_exit or (1 if self.blocked else 0)
 
     def table(self) -> tuple[list[str], list[list[Any]]]:
         """Headers and rows in the book's language, as the Due sheet shows them."""

@@ -59,6 +59,19 @@ def check_writable(path: Path) -> None:
         raise BookError("folder_not_writable", name=path.name)
 
 
+def check_new_file(path: Path, suffix: str, force: bool = False) -> None:
+    """A file xlcrm is about to make: named for what it is (Excel refuses a workbook whose
+    name says another kind), in a folder that exists, and not over another file unless
+    ``force``."""
+    if path.suffix.lower() != suffix:
+        raise BookError("out_suffix", name=path.name, want=suffix)
+    if path.is_dir():
+        raise BookError("is_folder", path=str(path))
+    if path.exists() and not force:
+        raise BookError("exists", path=str(path))
+    check_writable(path)
+
+
 @dataclass(frozen=True)
 class Fingerprint:
     """What a book was when it was read: the file (device, inode, size, time modified) and
@@ -208,10 +221,12 @@ def restore(book: Path, backup: Backup) -> Path | None:
     """Put a backup back in place of the book, atomically, keeping the current file as a
     backup too. Returns that new backup."""
 
+    check_writable(book)
     keep = backup.path.with_name(backup.path.name + ".restoring")
     shutil.copy2(backup.path, keep)  # pruning may remove the one being restored
     try:
-        return atomic_write(book, lambda tmp: shutil.copyfile(keep, tmp), backup=True)
+        with book_lock(book):
+            return atomic_write(book, lambda tmp: shutil.copyfile(keep, tmp), backup=True)
     finally:
         with contextlib.suppress(OSError):
             keep.unlink()

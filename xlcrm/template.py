@@ -7,6 +7,7 @@ Every data sheet is an Excel Table with a frozen header, widths, number formats 
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from .present.columns import explain, label
 from .present.words import say
 from .rules import output_columns
 from .schema import ColumnSpec, SheetSpec, settings_schema, sheet_spec
+from .xlsx.fill import Body, fill
 
 DATA_SHEETS = ("customers", "sales", "contacts", "redemptions")
 TABLE_NAMES = {
@@ -38,16 +40,21 @@ def build_workbook(
     """Write a workbook; ``data`` optionally fills the sheets (columns named by schema keys)."""
     path = Path(path)
     data = data or {}
+    skeleton = io.BytesIO()
     wb = xlsxwriter.Workbook(
-        str(path),
+        skeleton,
         {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
     )
     wb.set_properties({"title": "xlcrm workbook", "created": CREATED, "author": "xlcrm"})
     fmt = _formats(wb)
-    for kind in DATA_SHEETS:
-        _data_sheet(wb, fmt, sheet_spec(kind), lang, data.get(kind))
+    bodies = [_data_sheet(wb, fmt, sheet_spec(kind), lang, data.get(kind)) for kind in DATA_SHEETS]
     _settings_sheet(wb, fmt, lang, data.get("settings"), data.get("holidays"))
     wb.close()
+    filled = [b for b in bodies if b is not None]
+    if filled:
+        fill(skeleton.getvalue(), path, filled)
+    else:
+        path.write_bytes(skeleton.getvalue())
     return path
 
 
@@ -76,7 +83,8 @@ def _col_format(kind: str, fmt: dict[str, Any]):
     }.get(kind)
 
 
-def _data_sheet(wb, fmt, spec: SheetSpec, lang: str, frame: pd.DataFrame | None) -> None:
+def _data_sheet(wb, fmt, spec: SheetSpec, lang: str, frame: pd.DataFrame | None) -> Body | None:
+    """The sheet with its table, formats and dropdowns; its rows, if any, to be filled in."""
     ws = wb.add_worksheet(spec.label(lang))
     cols: list[tuple[str, str, str, int]] = [
         (c.key, c.label(lang), c.kind, c.width) for c in spec.columns
@@ -89,10 +97,10 @@ def _data_sheet(wb, fmt, spec: SheetSpec, lang: str, frame: pd.DataFrame | None)
             i, i, max(width, len(head) * (2 if lang == "zh" else 1) + 2), _col_format(kind, fmt)
         )
     table_cols = [{"header": head} for _, head, _, _ in cols]
-    ws.add_table(
+    ws.add_table(  # one row here: ``fill`` extends the table to the rows it puts in
         0,
         0,
-        max(n, 1),
+        1,
         len(cols) - 1,
         {"name": TABLE_NAMES[spec.key], "columns": table_cols, "style": "Table Style Medium 2"},
     )
@@ -107,8 +115,9 @@ def _data_sheet(wb, fmt, spec: SheetSpec, lang: str, frame: pd.DataFrame | None)
     ws.freeze_panes(1, 0)
     for i, c in enumerate(spec.columns):
         _dropdown(ws, i, c, lang)
-    if frame is not None:
-        _write_rows(ws, fmt, spec.columns, frame)
+    if not n:
+        return None
+    return Body(TABLE_NAMES[spec.key], _body_columns(spec.columns, frame, lang), n)
 
 
 def _dropdown(ws, col: int, c: ColumnSpec, lang: str) -> None:
@@ -134,21 +143,18 @@ def _dropdown(ws, col: int, c: ColumnSpec, lang: str) -> None:
     )
 
 
-def _write_rows(ws, fmt, columns: tuple[ColumnSpec, ...], frame: pd.DataFrame) -> None:
-    for i, c in enumerate(columns):
+def _body_columns(
+    columns: tuple[ColumnSpec, ...], frame: pd.DataFrame, lang: str
+) -> list[tuple[int, str, pd.Series]]:
+    out = []
+    for i, c in enumerate(columns, start=1):
         if c.key not in frame.columns:
             continue
-        for r, v in enumerate(frame[c.key].tolist(), start=1):
-            if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v):
-                continue
-            if isinstance(v, dt.date | pd.Timestamp):
-                ws.write_datetime(r, i, pd.Timestamp(v).to_pydatetime(), fmt["date"])
-            elif isinstance(v, bool):
-                ws.write_string(r, i, ("yes" if v else "no"))
-            elif isinstance(v, int | float):
-                ws.write_number(r, i, v, _col_format(c.kind, fmt))
-            else:
-                ws.write_string(r, i, str(v), fmt["text"] if c.kind == "id" else None)
+        values = frame[c.key]
+        if values.dtype == bool:
+            values = values.map(dict(zip((True, False), YES_NO[lang], strict=True)))
+        out.append((i, c.kind, values))
+    return out
 
 
 def _settings_sheet(

@@ -19,6 +19,8 @@ import threading
 import zlib
 from collections.abc import Iterable, Iterator
 
+from .closing import Closing
+
 try:
     from isal import isal_zlib as _fast
 except ImportError:  # a platform without its wheel
@@ -27,7 +29,7 @@ except ImportError:  # a platform without its wheel
 _DONE = object()
 
 
-class DeflatedPart:
+class DeflatedPart(Closing):
     """One member's raw deflate stream with its CRC and sizes, spooled to a scratch file.
 
     ``threaded``: deflated by a worker thread as the chunks come; else in the caller, into
@@ -79,12 +81,6 @@ class DeflatedPart:
             self._queue.put(_DONE)
             self._thread.join()
         self.file.close()
-
-    def __enter__(self) -> DeflatedPart:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def _take(self, chunk: bytes) -> None:
         self.crc = _fast.crc32(chunk, self.crc)

@@ -15,6 +15,7 @@ from xml.etree.ElementTree import Element
 from defusedxml import ElementTree as SafeET
 
 from ..problems import BookError
+from .closing import Closing
 from .limits import check_zip
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -28,6 +29,7 @@ REL_SST = NS_REL + "/sharedStrings"
 REL_STYLES = NS_REL + "/styles"
 REL_CALC_CHAIN = NS_REL + "/calcChain"
 
+BOOK_SUFFIXES = (".xlsx", ".xlsm")
 SMALL_PART_LIMIT = 64 * 1024 * 1024  # workbook, rels, tables, styles: far below this in real books
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
@@ -58,7 +60,7 @@ class SheetInfo:
 
 
 @dataclass
-class Package:
+class Package(Closing):
     path: Path
     zf: zipfile.ZipFile
     workbook_part: str
@@ -69,12 +71,6 @@ class Package:
 
     def close(self) -> None:
         self.zf.close()
-
-    def __enter__(self) -> Package:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def read_small(self, part: str) -> bytes:
         return read_member(self.zf, part)
@@ -175,6 +171,8 @@ def sniff(path: Path) -> None:
         raise BookError("not_a_workbook", name=path.name)
     if suffix in (".xls", ".xlsb", ".ods"):
         raise BookError("unsupported_suffix", name=path.name, suffix=suffix)
+    if suffix not in BOOK_SUFFIXES:
+        raise BookError("bad_suffix", name=path.name, suffix=suffix or "(none)")
 
 
 def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str, str]]:

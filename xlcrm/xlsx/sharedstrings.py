@@ -13,6 +13,7 @@ import re
 import zipfile
 
 from ..problems import BookError
+from .closing import Closing
 from .text import xml_unescape
 
 SST_LIMIT = 1024 * 1024 * 1024
@@ -22,7 +23,7 @@ _RPH = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)rPh\b.*?</\1rPh>", re.S)
 _T = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)t(?:\s[^>]*)?(?:/>|>(.*?)</\1t>)", re.S)
 
 
-class SharedStrings:
+class SharedStrings(Closing):
     def __init__(self, zf: zipfile.ZipFile, part: str | None, chunk: int = _CHUNK) -> None:
         self._zf, self._part, self._chunk = zf, part, chunk
         self._fh = None
@@ -31,12 +32,6 @@ class SharedStrings:
         self._scanned = 0  # the scan for entry starts has covered data[:_scanned]
         self._done = part is None
         self._cache: dict[int, str] = {}
-
-    def __enter__(self) -> SharedStrings:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def _more(self) -> None:
         """Inflate the next chunk and find the entries that start in it."""

@@ -18,6 +18,7 @@ The grid the reader may build is then known before it is built: rows x columns w
 from __future__ import annotations
 
 import re
+import string
 import struct
 import zipfile
 import zlib
@@ -242,7 +243,7 @@ def _col(letters: bytes) -> int:
 def _beyond(cols: int, rows: int) -> re.Pattern:
     """A pattern matching a reference past ``cols`` columns or ``rows`` rows, one holding a
     character reference, and a cell or row element without a reference."""
-    letters = _letters_above(_letters(cols))
+    letters = _letters_above(col_letter(cols))
     number = _number_above(rows)
     ref = rb"(?:(?:" + letters + rb")0*[0-9]|[A-Z]{0,3}0*(?:" + number + rb")" + _QUOTE
     pattern = re.compile(rb"(?i)" + _R_ATTR + ref + rb"|" + _R_ATTR + _ENTITY + rb"|" + _NO_REF)
@@ -250,34 +251,27 @@ def _beyond(cols: int, rows: int) -> re.Pattern:
     return pattern
 
 
-def _letters(n: int) -> str:
-    out = ""
-    while n:
-        n, rem = divmod(n - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
 def _letters_above(limit: str) -> bytes:
     """Column letters that name a column past ``limit`` (longer, or as long and later)."""
-    n = len(limit)
-    parts = [b"[A-Z]{%d,}" % (n + 1)]
-    for i, ch in enumerate(limit):
-        if ch != "Z":
-            rest = n - i - 1
-            tail = b"[A-Z]{%d}" % rest if rest else b""
-            parts.append(limit[:i].encode() + b"[" + chr(ord(ch) + 1).encode() + b"-Z]" + tail)
-    return b"|".join(parts)
+    return _greater(limit, string.ascii_uppercase, b"A-Z")
 
 
 def _number_above(limit: int) -> bytes:
     """Decimal numbers (no leading zeros) greater than ``limit``."""
-    s = str(limit)
-    n = len(s)
-    parts = [b"[1-9][0-9]{%d,}" % n]
-    for i, ch in enumerate(s):
-        if ch != "9":
+    return _greater(str(limit), string.digits, b"1-9")
+
+
+def _greater(limit: str, alphabet: str, lead: bytes) -> bytes:
+    """Strings over ``alphabet`` (the first from ``lead``) past ``limit``: longer, or as long
+    and later at the first place they differ."""
+    n, last = len(limit), alphabet[-1]
+    every = f"{alphabet[0]}-{last}".encode()
+    parts = [b"[" + lead + b"][" + every + b"]{%d,}" % n]
+    for i, ch in enumerate(limit):
+        if ch != last:
             rest = n - i - 1
-            tail = b"[0-9]{%d}" % rest if rest else b""
-            parts.append(s[:i].encode() + b"[" + str(int(ch) + 1).encode() + b"-9]" + tail)
+            later = f"[{alphabet[alphabet.index(ch) + 1]}-{last}]".encode()
+            parts.append(
+                limit[:i].encode() + later + (b"[" + every + b"]{%d}" % rest if rest else b"")
+            )
     return b"|".join(parts)
