@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,17 +32,25 @@ class Sheet:
         return key in self.letters
 
 
+def column_dtypes(kind: str) -> dict[str, str]:
+    """Each column's dtype: what a blank column of that sheet is made of."""
+    return _dtypes(kind).copy()
+
+
+@functools.cache
+def _dtypes(kind: str) -> dict[str, str]:
+    kinds = {"date": "datetime64[ns]", "number": "float64", "money": "float64"}
+    kinds |= {"integer": "float64", "boolean": "boolean"}
+    return {c.key: kinds.get(c.kind, "string") for c in sheet_spec(kind).columns}
+
+
 def empty_frame(kind: str) -> pd.DataFrame:
-    cols: dict[str, pd.Series] = {}
-    for c in sheet_spec(kind).columns:
-        if c.kind == "date":
-            cols[c.key] = pd.Series([], dtype="datetime64[ns]")
-        elif c.kind in ("number", "money", "integer"):
-            cols[c.key] = pd.Series([], dtype="float64")
-        elif c.kind == "boolean":
-            cols[c.key] = pd.Series([], dtype="boolean")
-        else:
-            cols[c.key] = pd.Series([], dtype="string")
+    return _empty(kind).copy()
+
+
+@functools.cache
+def _empty(kind: str) -> pd.DataFrame:
+    cols = {k: pd.Series([], dtype=d) for k, d in _dtypes(kind).items()}
     return pd.DataFrame(cols, index=pd.Index([], dtype="int64"))
 
 

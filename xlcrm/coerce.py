@@ -9,9 +9,9 @@ from typing import Any
 
 import pandas as pd
 
-from .book import Sheet, empty_frame
+from .book import Sheet, column_dtypes
 from .problems import ERROR, WARNING, Problem
-from .reader import OddCell, RawColumn, RawSheet
+from .raw import OddCell, RawColumn, RawSheet
 from .schema import ColumnSpec, normalize_label, sheet_spec
 from .values import is_error_text, parse_bool_text, parse_date_text, parse_number_text
 
@@ -30,10 +30,10 @@ def coerce_sheet(raw: RawSheet) -> tuple[Sheet, list[Problem], dict[str, pd.Seri
         series, bad = _coerce_column(c, col, report)
         cols[c.key] = series
         unreadable[c.key] = bad
+    for key, dtype in column_dtypes(raw.kind).items():  # absent columns: typed and blank
+        if key not in cols:
+            cols[key] = pd.Series(index=raw.rows, dtype=dtype)
     frame = pd.DataFrame(cols, index=raw.rows)
-    for key, empty in empty_frame(raw.kind).items():  # absent columns: typed and blank
-        if key not in frame.columns:
-            frame[key] = pd.Series(index=frame.index, dtype=empty.dtype)
     sheet = Sheet(
         raw.kind,
         raw.name,

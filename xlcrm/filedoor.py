@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from .book import Book
+from .doors import Request, checked, done, fatal, gate
 from .engine import Computed, compute
 from .owned import DueFilter
 from .placement import place_columns, renamed, renamed_note
@@ -28,31 +29,17 @@ from .present.columns import display
 from .present.sheets import empty_problems, render
 from .present.words import normalize_lang
 from .problems import BookError, Problem
-from .reader import RawSheet, header_of, read_book
+from .raw import RawSheet
+from .reader import header_of, read_book
 from .results import DueResult, Result, UpdateResult, ValidationResult
 from .rules import output_columns
 from .save import Fingerprint, atomic_write, book_lock, check_new_file, check_writable
-from .validation import LeftOut, check_raw, check_sheet, leave_out
+from .validation import LeftOut, check_sheet
 from .xlsx.sheetpatch import RowMap
 from .xlsx.writeback import ColumnOut, WriteReport, map_output_cells, write_back
 
 # the readers' own failures on damaged files: one plain line, never a traceback
 READ_FAILURES = (OSError, ValueError, KeyError, IndexError, EOFError, RuntimeError, zlib.error)
-
-
-@dataclass(frozen=True)
-class Request:
-    """What the caller asked of a book, whichever command: the day, the words, errors."""
-
-    as_of: dt.date | None = None
-    lang: str | None = None  # None: the book's own language
-    keep_going: bool = False  # leave rows with errors out instead of stopping
-    # told each phase as it starts (reading, read, checking, computing, writing), with counts
-    progress: Callable[[str, dict[str, Any]], None] | None = field(default=None, compare=False)
-
-    def tell(self, phase: str, **counts: Any) -> None:
-        if self.progress is not None:
-            self.progress(phase, counts)
 
 
 def validate_file(path: Path, req: Request = Request()) -> ValidationResult:
@@ -65,7 +52,7 @@ def validate_file(path: Path, req: Request = Request()) -> ValidationResult:
         result.book = book
         result.rows = {s.name: len(s.frame) for s in book.sheets.values()}
         result.customers = len(book.frame("customers"))
-    return _done(result, t0)
+    return done(result, t0)
 
 
 def update_file(
@@ -85,7 +72,7 @@ def update_file(
         except BookError as exc:
             result = UpdateResult(path, out=out, dry_run=dry_run)
             result.lang = normalize_lang(req.lang or guess_lang(path))
-            _fatal(result, exc.code, exc.params)
+            fatal(result, exc.code, exc.params)
             return result
     planned = plan_update(path, req, out, dry_run, stamp)
     if planned.ready:
@@ -130,7 +117,7 @@ def plan_update(
 
     prepared = _prepare(path, req, result, None if dry_run else look_ahead)
     if prepared is None:
-        _done(result, planned.t0)
+        done(result, planned.t0)
         return planned
     book, problems, left = prepared
     sales = book.frame("sales")
@@ -146,7 +133,7 @@ def plan_update(
     result.customers = len(computed.outputs) - len(computed.cleared)
     result.columns = [c.key for c in output_columns()]
     planned.book, planned.computed = book, computed
-    _done(result, planned.t0)
+    done(result, planned.t0)
     return planned
 
 
@@ -172,16 +159,16 @@ def write_update(planned: PlannedUpdate, backup: bool = True) -> UpdateResult:
                 before_replace=None if read_as is None else lambda: read_as.check(path, False),
             )
     except BookError as exc:
-        _fatal(result, exc.code, exc.params)
+        fatal(result, exc.code, exc.params)
     except OSError as exc:
-        _fatal(result, "write_failed", {"name": target.name, "detail": exc.strerror or str(exc)})
+        fatal(result, "write_failed", {"name": target.name, "detail": exc.strerror or str(exc)})
     except (ValueError, KeyError, IndexError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
         # a part the reader accepted but the writer cannot follow: refuse, change nothing
         detail = f"{type(exc).__name__}: {exc}"[:300]
-        _fatal(result, "update_failed", {"name": path.name, "detail": detail})
+        fatal(result, "update_failed", {"name": path.name, "detail": detail})
     else:
         result.written = True
-    return _done(result, planned.t0)
+    return done(result, planned.t0)
 
 
 def due_file(
@@ -194,14 +181,14 @@ def due_file(
     result = DueResult(path)
     prepared = _prepare(path, req, result)
     if prepared is None:
-        return _done(result, t0)
+        return done(result, t0)
     book, problems, left = prepared
     computed = compute(book, problems, left=left, sheets=False)
     only = only or DueFilter()
     selected = only.select(due_frame(book, computed.outputs, days))
     result.total = len(selected)
     result.frame = only.cut(selected)
-    return _done(result, t0)
+    return done(result, t0)
 
 
 def _read(
@@ -222,20 +209,17 @@ def _read(
         if before is not None and not before.same_file(path):
             raise BookError("book_changed", name=path.name)  # saved again while being read
         req.tell("checking")
-        book, problems = check_raw(raw, req.as_of)
+        book, problems = checked(raw, req, result)
     except BookError as exc:
         result.lang = normalize_lang(req.lang or guess_lang(path))
-        _fatal(result, exc.code, exc.params)
+        fatal(result, exc.code, exc.params)
         return None
     except READ_FAILURES as exc:
         result.lang = normalize_lang(req.lang or guess_lang(path))
         detail = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
-        _fatal(result, "unreadable", {"detail": detail})
+        fatal(result, "unreadable", {"detail": detail})
         return None
     book.path, book.source = path, before
-    result.lang = normalize_lang(req.lang or book.settings.get("language"))
-    result.problems = problems
-    result.as_of = book.as_of
     return book, problems
 
 
@@ -247,20 +231,8 @@ def _prepare(
 ) -> tuple[Book, list[Problem], LeftOut | None] | None:
     """Read and check for a run that computes: None when the book cannot be used or errors
     block the run; with ``keep_going`` the rows with errors are left out instead."""
-    checked = _read(path, req, result, meanwhile)
-    if checked is None:
-        return None
-    book, problems = checked
-    result.settings = book.settings
-    if not result.errors:
-        return book, problems, None
-    if not req.keep_going:
-        result.blocked = True
-        return None
-    left = leave_out(book, problems)
-    if isinstance(result, UpdateResult):
-        result.left_out = left.rows
-    return book, problems, left
+    read = _read(path, req, result, meanwhile)
+    return None if read is None else gate(*read, req, result)
 
 
 RESULTS = {"validate": ValidationResult, "update": UpdateResult, "due": DueResult}
@@ -270,7 +242,7 @@ def not_found(kind: str, path: Path, lang: str | None = None) -> Result:
     """The result for a book that is not there (a name or pattern that matched nothing)."""
     result = RESULTS[kind](path)
     result.lang = normalize_lang(lang)
-    _fatal(result, "not_found", {"path": str(path)})
+    fatal(result, "not_found", {"path": str(path)})
     return result
 
 
@@ -278,7 +250,7 @@ def failed(kind: str, path: Path, exc: Exception, lang: str | None = None) -> Re
     """The result for a book xlcrm itself failed on (exit code 3): nothing was written."""
     result = RESULTS[kind](path)
     result.lang = normalize_lang(lang or guess_lang(path))
-    _fatal(result, "internal", {"detail": f"{type(exc).__name__}: {exc}"[:300]})
+    fatal(result, "internal", {"detail": f"{type(exc).__name__}: {exc}"[:300]})
     return result
 
 
@@ -294,11 +266,6 @@ def _mode(path: Path) -> int | None:
         return stat.S_IMODE(path.stat().st_mode)
     except OSError:
         return None
-
-
-def _fatal(result: Result, code: str, params: dict[str, Any]) -> None:
-    result.fatal_code = code
-    result.fatal = BookError(code, **params).text(result.lang)
 
 
 def guess_lang(path: Path) -> str:
@@ -372,8 +339,3 @@ def _write(
     for n in notes:
         result.problems.append(replace(n, sheet=customers.name, row=customers.header_row))
     return result.write
-
-
-def _done(result: Result, t0: float) -> Any:
-    result.seconds = time.perf_counter() - t0
-    return result

@@ -12,7 +12,7 @@ import posixpath
 import re
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .problems import ERROR, NOTE, WARNING, BookError, Problem, note, sheet_problem
+from .problems import NOTE, WARNING, BookError, Problem, note, sheet_problem
+from .raw import (
+    HEAD_ROWS,
+    OddCell,
+    RawBook,
+    RawColumn,
+    RawSheet,
+    match_columns,
+    pick_header,
+)
 from .schema import REQUIRED_SHEETS, SHEET_KEYS, SheetSpec, match_sheet_name, sheet_spec
 from .xlsx.cellref import col_letter, split_range
 from .xlsx.head import head_rows
@@ -34,7 +43,6 @@ from .xlsx.survey import check_part, sheet_extent
 # uses the last column); xlcrm reads every column with its own type and reports what matters
 logging.getLogger("fastexcel").setLevel(logging.ERROR)
 
-HEAD_ROWS = 40
 EXCEL_ERRORS = {
     "Div0": "#DIV/0!",
     "NA": "#N/A",
@@ -47,48 +55,6 @@ EXCEL_ERRORS = {
 }
 PARALLEL_READ_BYTES = 8 * 1024 * 1024  # sheet XML size above which a second thread pays
 READ_DTYPE = {"date": "datetime", "number": "float", "money": "float", "integer": "float"}
-
-
-@dataclass(frozen=True)
-class OddCell:
-    """A cell the column's type could not hold: 'text', 'error', 'bool' or 'other', as typed."""
-
-    kind: str
-    raw: str
-
-
-@dataclass
-class RawColumn:
-    key: str
-    letter: str
-    header: str
-    values: pd.Series  # typed; index = Excel row numbers
-    odd: dict[int, OddCell] = field(default_factory=dict)
-
-
-@dataclass
-class RawSheet:
-    kind: str
-    name: str
-    header_row: int
-    rows: pd.Index
-    columns: dict[str, RawColumn]
-    user_columns: dict[str, str]
-    table: TableInfo | None
-    problems: list[Problem] = field(default_factory=list)
-
-    def letter(self, key: str) -> str | None:
-        col = self.columns.get(key)
-        return col.letter if col else None
-
-
-@dataclass
-class RawBook:
-    path: Path
-    sheets: dict[str, RawSheet]
-    date1904: bool
-    problems: list[Problem] = field(default_factory=list)
-    done: dict[str, Any] = field(default_factory=dict)  # what ``then`` made of each sheet
 
 
 def read_book(
@@ -223,6 +189,21 @@ def header_of(path: Path, key: str) -> tuple[str, int] | None:
             return info.name, _find_header(pkg, sst, info, sheet_spec(key))[0]
 
 
+def customers_header(pkg: Package) -> tuple[SheetInfo, int, dict[int, str], int]:
+    """The Customers sheet, its header row, the header's cells and the last column in use
+    (the header's or its table's)."""
+    info = locate_sheets(pkg).get("customers")
+    if info is None:
+        raise BookError("no_sheet", kind="customers")
+    with SharedStrings(pkg.zf, pkg.shared_strings_part) as sst:
+        row, header, _ = _find_header(pkg, sst, info, sheet_spec("customers"))
+    used = max(header, default=1)
+    for t in info.tables:
+        if t.ref:
+            used = max(used, split_range(t.ref)[3])
+    return info, row, header, used
+
+
 def _find_header(pkg: Package, sst: SharedStrings, info: SheetInfo, spec: SheetSpec):
     """(header row, {col: header text}, table) — the Table's header if it has one, else scanned."""
     for t in info.tables:
@@ -237,16 +218,7 @@ def _find_header(pkg: Package, sst: SharedStrings, info: SheetInfo, spec: SheetS
         if sum(spec.match_header(v) is not None for v in cells.values()) >= 1:
             return _side_by_side(info, t, r1, row, cells)
     rows = head_rows(pkg.zf, info.part, sst, HEAD_ROWS)
-    best, best_score = None, 0
-    required = set(spec.required)
-    for r, cells in sorted(rows.items()):
-        keys = {spec.match_header(v) for v in cells.values()} - {None}
-        score = len(keys) + 10 * len(keys & required)
-        usable = len(keys) >= 2 or (keys & required and len(spec.required) == 1)
-        if usable and score > best_score:
-            best, best_score = r, score
-    if best is None:
-        raise BookError("no_header_row", sheet=info.name, kind=spec.key, rows=HEAD_ROWS)
+    best = pick_header(rows, spec, info.name)
     return best, rows[best], None
 
 
@@ -277,36 +249,7 @@ def _read_sheet(
     header: dict[int, str],
     table: TableInfo | None,
 ) -> RawSheet:
-    problems: list[Problem] = []
-    ours: dict[str, tuple[int, str]] = {}
-    user: dict[str, str] = {}
-    for col, text in sorted(header.items()):
-        key = spec.match_header(text)
-        if key is None:
-            user[col_letter(col)] = text
-        elif key in ours:
-            first = col_letter(ours[key][0])
-            problems.append(
-                Problem(
-                    WARNING,
-                    "duplicate_header",
-                    info.name,
-                    header_row,
-                    col_letter(col),
-                    text,
-                    text,
-                    {"first": first},
-                    kind=spec.key,
-                    key=key,
-                )
-            )
-        else:
-            ours[key] = (col, text)
-    for key in spec.required_columns:
-        if key not in ours:
-            problems.append(
-                Problem(ERROR, "missing_column", info.name, header_row, kind=spec.key, key=key)
-            )
+    ours, user, problems = match_columns(spec, header, info.name, header_row)
     wanted = [k for k in (c.key for c in spec.columns) if k in ours]
     columns: dict[str, RawColumn] = {}
     if not wanted:

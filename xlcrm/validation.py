@@ -15,7 +15,7 @@ from .book import Book, Sheet
 from .coerce import coerce_sheet
 from .crosschecks import cap, cross_problems, problem_at
 from .problems import ERROR, WARNING, Problem, error_rows, group_causes, sort_key
-from .reader import RawBook, RawSheet
+from .raw import RawBook, RawSheet
 from .rules import family_problems
 from .schema import sheet_schema, sheet_spec
 from .schema_check import violations

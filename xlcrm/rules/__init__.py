@@ -11,6 +11,8 @@ and the doors need no change.
 
 from __future__ import annotations
 
+import contextlib
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
@@ -23,6 +25,7 @@ from .facts import sales_in_scope
 
 FAMILIES = (metrics, scores, pyramid, cycle, crosssell, loyalty, contact)
 UPDATED_AT = declare("updated_at")[0]
+PARALLEL_ROWS = 50_000  # sales rows from which the points ledger is built on a second thread
 
 
 def output_columns() -> list[OutputColumn]:
@@ -49,15 +52,24 @@ def compute_all(book: Book) -> pd.DataFrame:
     """
     index = book.frame("customers").index
     result = pd.DataFrame(index=index)
-    if not sales_in_scope(book).empty:  # facts both threads read: built once, before they start
+    in_scope = sales_in_scope(book)
+    if not in_scope.empty:  # facts both threads read: built once, before they start
         order_table(book)
-    with ThreadPoolExecutor(1, thread_name_prefix="xlcrm-rules") as pool:
+    # a small book is done before a second thread pays for itself (and a browser's Python
+    # has no threads): its groundwork runs in line
+    parallel = len(in_scope) >= PARALLEL_ROWS and sys.platform != "emscripten"
+    with contextlib.ExitStack() as stack:
+        pool = stack.enter_context(ThreadPoolExecutor(1, "xlcrm-rules")) if parallel else None
         early = {
-            fam: pool.submit(fam.prepare, book) for fam in FAMILIES[1:] if hasattr(fam, "prepare")
+            fam: pool.submit(fam.prepare, book)
+            for fam in FAMILIES[1:]
+            if pool is not None and hasattr(fam, "prepare")
         }
         for fam in FAMILIES:
             if fam in early:
                 early.pop(fam).result()  # its errors surface here, as if run in line
+            elif hasattr(fam, "prepare"):
+                fam.prepare(book)
             part = fam.compute(book, result)
             missing = {c.key for c in fam.OUTPUTS} - set(part.columns)
             if missing:

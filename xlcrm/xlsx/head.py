@@ -26,7 +26,7 @@ def head_rows(
         cells: dict[int, str] = {}
         next_col = 1
         try:
-            for event, el in SafeET.iterparse(fh, events=("start", "end")):
+            for event, el in SafeET.iterparse(_Growing(fh), events=("start", "end")):
                 tag = local(el.tag)
                 if event == "start":
                     if tag == "row":
@@ -53,6 +53,21 @@ def head_rows(
         except SafeET.ParseError as exc:
             raise BookError("part_damaged", part=part, detail=str(exc)) from exc
     return rows
+
+
+class _Growing:
+    """A part read in growing steps (1 KB, then 2, 4 … up to the parser's 16 KB): the
+    header is usually in the first kilobyte, and the parser builds every element of what it
+    is given before the loop can stop."""
+
+    def __init__(self, fh) -> None:
+        self.fh = fh
+        self.step = 1024
+
+    def read(self, n: int) -> bytes:
+        k = min(n, self.step)
+        self.step *= 2
+        return self.fh.read(k)
 
 
 def _cell_text(el, sst: SharedStrings) -> str | None:

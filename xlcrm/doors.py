@@ -1,0 +1,72 @@
+"""What every door does between reading a book and writing what it computed: check the
+sheets as read, decide whether errors stop the run (or, with ``keep_going``, leave rows out),
+and word a book that could not be used. The file door and the live workbook's door differ
+only in how they read and write.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .book import Book
+from .present.words import normalize_lang
+from .problems import BookError, Problem
+from .raw import RawBook
+from .results import Result, UpdateResult
+from .validation import LeftOut, check_raw, leave_out
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the caller asked of a book, whichever command: the day, the words, errors."""
+
+    as_of: dt.date | None = None
+    lang: str | None = None  # None: the book's own language
+    keep_going: bool = False  # leave rows with errors out instead of stopping
+    # told each phase as it starts (reading, read, checking, computing, writing), with counts
+    progress: Callable[[str, dict[str, Any]], None] | None = field(default=None, compare=False)
+
+    def tell(self, phase: str, **counts: Any) -> None:
+        if self.progress is not None:
+            self.progress(phase, counts)
+
+
+def checked(raw: RawBook, req: Request, result: Result) -> tuple[Book, list[Problem]]:
+    """The sheets checked against the schemas and each other; the result learns the book's
+    language, problems and day."""
+    book, problems = check_raw(raw, req.as_of)
+    result.lang = normalize_lang(req.lang or book.settings.get("language"))
+    result.problems = problems
+    result.as_of = book.as_of
+    return book, problems
+
+
+def gate(
+    book: Book, problems: list[Problem], req: Request, result: Result
+) -> tuple[Book, list[Problem], LeftOut | None] | None:
+    """For a run that computes: None when errors block it; with ``keep_going`` the rows with
+    errors are left out instead."""
+    result.settings = book.settings  # type: ignore[attr-defined]
+    if not result.errors:
+        return book, problems, None
+    if not req.keep_going:
+        result.blocked = True  # type: ignore[attr-defined]
+        return None
+    left = leave_out(book, problems)
+    if isinstance(result, UpdateResult):
+        result.left_out = left.rows
+    return book, problems, left
+
+
+def fatal(result: Result, code: str, params: dict[str, Any]) -> None:
+    result.fatal_code = code
+    result.fatal = BookError(code, **params).text(result.lang)
+
+
+def done(result: Result, t0: float) -> Any:
+    result.seconds = time.perf_counter() - t0
+    return result

@@ -1,0 +1,116 @@
+"""The sheets as a door reads them, before any checking: typed columns at their Excel rows,
+with the cells their type could not hold kept aside. The file reader (``reader.py``) and the
+live workbook's (``xlcrm.excel``) both build these, finding the header row and matching the
+columns the same way, here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .problems import ERROR, WARNING, BookError, Problem
+from .schema import SheetSpec
+from .xlsx.cellref import col_letter
+from .xlsx.package import TableInfo
+
+HEAD_ROWS = 40  # rows searched for the header
+
+
+@dataclass(frozen=True)
+class OddCell:
+    """A cell the column's type could not hold: 'text', 'error', 'bool' or 'other', as typed."""
+
+    kind: str
+    raw: str
+
+
+@dataclass
+class RawColumn:
+    key: str
+    letter: str
+    header: str
+    values: pd.Series  # typed; index = Excel row numbers
+    odd: dict[int, OddCell] = field(default_factory=dict)
+
+
+@dataclass
+class RawSheet:
+    kind: str
+    name: str
+    header_row: int
+    rows: pd.Index
+    columns: dict[str, RawColumn]
+    user_columns: dict[str, str]
+    table: TableInfo | None
+    problems: list[Problem] = field(default_factory=list)
+
+    def letter(self, key: str) -> str | None:
+        col = self.columns.get(key)
+        return col.letter if col else None
+
+
+@dataclass
+class RawBook:
+    path: Path
+    sheets: dict[str, RawSheet]
+    date1904: bool
+    problems: list[Problem] = field(default_factory=list)
+    done: dict[str, Any] = field(default_factory=dict)  # what ``then`` made of each sheet
+
+
+def pick_header(rows: dict[int, dict[int, str]], spec: SheetSpec, sheet: str) -> int:
+    """The header row among the first rows: the one naming most of the sheet's columns,
+    the required ones counting most."""
+    best, best_score = None, 0
+    required = set(spec.required)
+    for r, cells in sorted(rows.items()):
+        keys = {spec.match_header(v) for v in cells.values()} - {None}
+        score = len(keys) + 10 * len(keys & required)
+        usable = len(keys) >= 2 or (keys & required and len(spec.required) == 1)
+        if usable and score > best_score:
+            best, best_score = r, score
+    if best is None:
+        raise BookError("no_header_row", sheet=sheet, kind=spec.key, rows=HEAD_ROWS)
+    return best
+
+
+def match_columns(
+    spec: SheetSpec, header: dict[int, str], sheet: str, header_row: int
+) -> tuple[dict[str, tuple[int, str]], dict[str, str], list[Problem]]:
+    """xlcrm's columns among the headers ({key: (column, header text)}), the owner's own
+    ({letter: text}), and what is wrong: a column named twice, a required one missing."""
+    problems: list[Problem] = []
+    ours: dict[str, tuple[int, str]] = {}
+    user: dict[str, str] = {}
+    for col, text in sorted(header.items()):
+        key = spec.match_header(text)
+        if key is None:
+            user[col_letter(col)] = text
+        elif key in ours:
+            first = col_letter(ours[key][0])
+            problems.append(
+                Problem(
+                    WARNING,
+                    "duplicate_header",
+                    sheet,
+                    header_row,
+                    col_letter(col),
+                    text,
+                    text,
+                    {"first": first},
+                    kind=spec.key,
+                    key=key,
+                )
+            )
+        else:
+            ours[key] = (col, text)
+    for key in spec.required_columns:
+        if key not in ours:
+            problems.append(
+                Problem(ERROR, "missing_column", sheet, header_row, kind=spec.key, key=key)
+            )
+    return ours, user, problems
