@@ -16,7 +16,7 @@ import pandas as pd
 from .book import Book
 from .owned import SheetContent, due_sheet, points_sheet, problems_sheet
 from .problems import Problem
-from .rules import UPDATED_AT, compute_all, output_columns
+from .rules import UPDATED_AT, compute_all, family_notes, family_summaries, output_columns
 from .validation import LeftOut
 
 LEFT_OUT = "left_out"  # the reason code on a customer whose numbers could not be computed
@@ -28,6 +28,7 @@ class Computed:
     sheets: list[SheetContent] = field(default_factory=list)
     notes: list[Problem] = field(default_factory=list)
     cleared: list[int] = field(default_factory=list)  # Customers rows left out, cells cleared
+    models: dict = field(default_factory=dict)  # the fitted models' figures, by family
 
 
 def compute(
@@ -43,7 +44,8 @@ def compute(
     if left is not None and (left.customer_rows or left.customers):
         outputs, cleared = _clear(book, outputs, left)
     outputs[UPDATED_AT.key] = pd.Timestamp(stamp or now())
-    done = Computed(outputs, cleared=cleared)
+    done = Computed(outputs, cleared=cleared, models=family_summaries(book))
+    done.notes += family_notes(book)
     if not sheets:
         return done
     found = problems_sheet(list(problems), book)

@@ -130,6 +130,7 @@ def plan_update(
     result.problems += computed.notes
     result.outputs = computed.outputs
     result.cleared = computed.cleared
+    result.models = computed.models
     result.customers = len(computed.outputs) - len(computed.cleared)
     result.columns = [c.key for c in output_columns()]
     planned.book, planned.computed = book, computed

@@ -115,6 +115,7 @@ class UpdateResult(Result):
     backup: Path | None = None
     outputs: pd.DataFrame | None = None  # the engine's values: numbers, dates and codes
     settings: dict[str, Any] = field(default_factory=dict)
+    models: dict[str, Any] = field(default_factory=dict)  # fitted models' figures (churn)
 
     @property
     def exit_code(self) -> int:
@@ -150,6 +151,7 @@ class UpdateResult(Result):
             "customers_left_out": self.customers_left_out,
             "columns": self.columns,
             "backup": str(self.backup) if self.backup else None,
+            "models": self.models,
         }
 
     def _state(self) -> str:

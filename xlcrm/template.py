@@ -65,6 +65,8 @@ def _formats(wb) -> dict[str, Any]:
         "money": wb.add_format({"num_format": "#,##0.00"}),
         "integer": wb.add_format({"num_format": "0"}),
         "number": wb.add_format({"num_format": "General"}),
+        "decimal": wb.add_format({"num_format": "0.00"}),
+        "percent": wb.add_format({"num_format": "0%"}),
         "text": wb.add_format({"num_format": "@"}),
         "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
         "output_header": wb.add_format(
@@ -79,6 +81,8 @@ def _col_format(kind: str, fmt: dict[str, Any]):
         "datetime": fmt["datetime"],
         "money": fmt["money"],
         "integer": fmt["integer"],
+        "decimal": fmt["decimal"],
+        "percent": fmt["percent"],
         "id": fmt["text"],
     }.get(kind)
 

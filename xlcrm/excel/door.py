@@ -85,6 +85,7 @@ def update(
         result.problems += computed.notes
         result.outputs = computed.outputs
         result.cleared = computed.cleared
+        result.models = computed.models
         result.customers = len(computed.outputs) - len(computed.cleared)
         result.columns = [c.key for c in output_columns()]
         sales = checked_book.frame("sales")

@@ -124,10 +124,12 @@ def _reason(out: pd.DataFrame, key: str, settings: dict[str, Any], lang: str) ->
         if named.any():
             words = words.copy()
             words[named] = say_each("fmt.named", lang, reason=words[named], name=name[named])
+    words = _alive(out.assign(**{key: words}), key, settings, lang)
     return _overdue(out.assign(**{key: words}), key, settings, lang)
 
 
 _overdue = _with_detail(None, "overdue", "fmt.overdue", "days", "reason")
+_alive = _with_detail(None, "alive", "fmt.alive", "percent", "reason")
 
 
 FORMATTERS: dict[str, Formatter] = {

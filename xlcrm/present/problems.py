@@ -88,11 +88,12 @@ def problem_line(p: Problem, lang: str = "en") -> str:
     """One line for a terminal: severity, where, the value, what to do."""
     lang = normalize_lang(lang)
     value = f" [{clip(p.value)}]" if p.value not in (None, "") else ""
+    where = location(p, lang)
     return say(
-        "ui.problem_line",
+        "ui.problem_line" if where or value else "ui.problem_line.whole_book",
         lang,
         severity=say(f"severity_line.{p.severity}", lang),
-        location=location(p, lang),
+        location=where,
         value=value,
         message=problem_message(p, lang),
     )
@@ -153,6 +154,12 @@ def _derived(p: Problem, col: ColumnSpec | None, lang: str) -> dict[str, Any]:
         out["output_label"] = say(f"column.{p.params['output']}", lang)
     if "setting" in p.params:
         out["setting"] = setting_label(p.params["setting"], lang)
+    if isinstance(p.params.get("by_class"), dict):  # amounts by value class, worded
+        cur = p.params.get("currency", "")
+        out["by_class"] = say("ui.list_sep", lang).join(
+            f"{say(f'value_class.{k}', lang)} {cur}{v:,.0f}"
+            for k, v in sorted(p.params["by_class"].items(), key=lambda kv: -kv[1])
+        )
     return out
 
 

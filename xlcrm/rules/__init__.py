@@ -18,12 +18,12 @@ from concurrent.futures import ThreadPoolExecutor
 import pandas as pd
 
 from ..book import Book
-from . import contact, crosssell, cycle, loyalty, metrics, pyramid, scores
+from . import churn, contact, crosssell, cycle, loyalty, metrics, pyramid, scores
 from .base import OutputColumn, declare
 from .facts import orders as order_table
 from .facts import sales_in_scope
 
-FAMILIES = (metrics, scores, pyramid, cycle, crosssell, loyalty, contact)
+FAMILIES = (metrics, scores, pyramid, cycle, crosssell, loyalty, churn, contact)
 UPDATED_AT = declare("updated_at")[0]
 PARALLEL_ROWS = 50_000  # sales rows from which the points ledger is built on a second thread
 
@@ -40,6 +40,21 @@ def family_problems(book: Book) -> list:
         if hasattr(fam, "problems"):
             out += fam.problems(book)
     return out
+
+
+def family_notes(book: Book) -> list:
+    """What a family has to say about the run as a whole (the churn model's fit), after
+    ``compute_all``."""
+    return [n for fam in FAMILIES if hasattr(fam, "notes") for n in fam.notes(book)]
+
+
+def family_summaries(book: Book) -> dict:
+    """Each family's figures for scripts (the churn model's parameters), by family name."""
+    return {
+        fam.__name__.rsplit(".", 1)[-1]: fam.summary(book)
+        for fam in FAMILIES
+        if hasattr(fam, "summary")
+    }
 
 
 def compute_all(book: Book) -> pd.DataFrame:

@@ -35,6 +35,7 @@ SUGGESTS = frozenset(
         "repurchase",
         "light_touch",
         "win_back",
+        "win_back_model",
     }
 )
 PYRAMID_RANK = {"A": 0, "B": 1, "C": 2, "D": 3}
@@ -81,6 +82,9 @@ def compute(book: Book, so_far: pd.DataFrame) -> pd.DataFrame:
     out["contact_reason"] = pd.Series(reason, index=idx, dtype="string")
     out["contact_reason__overdue"] = pd.Series(late, index=idx, dtype="Int64").where(late > 0)
     out["contact_reason__name"] = holiday_name.set_axis(idx).where(reason == "holiday")
+    if "p_alive" in so_far:  # the chance behind a model's win-back, in whole percent
+        chance = (so_far["p_alive"] * 100).round().astype("Int64")
+        out["contact_reason__alive"] = chance.where(reason == "win_back_model")
     channel, missing = _channels(cust)
     out["next_channel"] = channel.where(has)
     action = np.where(missing & has, "add_contact_details", np.where(has, reason, None))

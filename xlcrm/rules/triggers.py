@@ -25,6 +25,7 @@ PRIORITY = {
     "holiday": 3,
     "anniversary": 3,
     "win_back": 3,
+    "win_back_model": 3,
     "tier_up": 3,
     "core": 3,
     "a_class": 3,
@@ -53,6 +54,7 @@ class Facts:
     last_buy: np.ndarray
     since: np.ndarray  # the day cadences count from: last contact, else first purchase
     dormant: np.ndarray
+    lost: np.ndarray  # repeat buyers the churn model says are likely gone (when fitted)
     low: np.ndarray  # D-class, marked low priority: the lightest touch only
     value_class: pd.Series
     pyramid: pd.Series
@@ -69,6 +71,15 @@ def gather(book: Book, so_far: pd.DataFrame, contacts: pd.DataFrame) -> Facts:
     last_buy = day_numbers(so_far["last_purchase"])
     since = np.where(last_c < NEVER, last_c, np.where(buyer, first_buy, as_of))
     dormant = buyer & (as_of - last_buy >= int(s["dormant_days"]))
+    # when the churn model is fitted, a repeat buyer is lost by its chance still a customer,
+    # not by the days since the last purchase; one-day buyers keep the dormant-days rule
+    alive = so_far["p_alive"].to_numpy(dtype=float) if "p_alive" in so_far else None
+    threshold = float(s.get("churn_alive_threshold", 0))
+    lost = np.zeros(len(buyer), dtype=bool)
+    if alive is not None and threshold > 0 and np.isfinite(alive).any():
+        judged = np.isfinite(alive)
+        lost = buyer & judged & (alive < threshold)
+        dormant = np.where(judged, lost, dormant)
     low = (so_far["review"] == "low_priority").fillna(False).to_numpy()
     return Facts(
         as_of,
@@ -79,6 +90,7 @@ def gather(book: Book, so_far: pd.DataFrame, contacts: pd.DataFrame) -> Facts:
         last_buy,
         since,
         dormant,
+        lost,
         low,
         so_far["value_class"].fillna(""),
         so_far["pyramid"].fillna(""),
@@ -168,7 +180,7 @@ def holidays(book: Book, f: Facts) -> tuple[np.ndarray, pd.Series]:
 def purchases(book: Book, so_far: pd.DataFrame, f: Facts) -> dict[str, np.ndarray]:
     """Win-back, repurchase reminders, tier-ups and expiring points."""
     s = book.settings
-    win_back = f.dormant & ~f.low
+    win_back = f.dormant & ~f.lost & ~f.low
     monthly = np.where(f.last_c < NEVER, f.last_c + int(s["cadence_monthly_days"]), 0)
     overdue = so_far["days_overdue"].fillna(0).to_numpy(dtype=np.int64) > 0
     # a reminder waits at least a week after any logged contact
@@ -181,6 +193,8 @@ def purchases(book: Book, so_far: pd.DataFrame, f: Facts) -> dict[str, np.ndarra
         "win_back": np.where(
             win_back, np.maximum(f.last_buy + int(s["dormant_days"]), monthly), NEVER
         ),
+        # the model's verdict is today's news: due now, or a month after the last contact
+        "win_back_model": np.where(f.lost & ~f.low, np.maximum(f.as_of, monthly), NEVER),
         "repurchase": np.where(
             overdue & ~f.dormant, np.maximum(next_purchase, after_contact), NEVER
         ),

@@ -45,7 +45,7 @@ def payload_table(
     Each distinct value is rendered once: output columns repeat a few values (scores,
     classes, tiers) over many rows.
     """
-    if kind in ("date", "datetime", "money", "integer", "number"):
+    if kind in ("date", "datetime", "money", "integer", "number", "decimal", "percent"):
         num = (
             excel_serial(values, date1904)
             if kind in ("date", "datetime")

@@ -19,6 +19,8 @@ WANTED = {  # kind -> (builtin id or None, format code)
     "money": (4, "#,##0.00"),
     "integer": (1, "0"),
     "number": (0, "General"),
+    "decimal": (2, "0.00"),
+    "percent": (9, "0%"),
 }
 HEADER_FILL = "FFE2EFDA"
 
@@ -65,7 +67,7 @@ class Styles:
         """Whether style ``s`` shows a value of ``kind`` sensibly (dates need a date format)."""
         if kind in ("date", "datetime"):
             return self.is_date_style(s)
-        if kind in ("money", "integer", "number"):
+        if kind in ("money", "integer", "number", "decimal", "percent"):
             return 0 <= s < len(self.xfs) and not self.is_date_style(s)
         return True
 
