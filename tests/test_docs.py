@@ -15,3 +15,23 @@ def test_generated_doc_blocks_are_current():
     for path in paths:
         text = path.read_text("utf-8")
         assert render(text) == text, f"run `python -m xlcrm.docgen`: {path.name} is stale"
+
+
+def test_the_documentation_site_builds_strictly(tmp_path):
+    """The site (mkdocs, Material theme, the CLI reference made from the commands by
+    mkdocs-click) builds with every warning an error: no broken link or missing page."""
+    import subprocess
+    import sys
+
+    res = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tmp_path / "site")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    cli = (tmp_path / "site" / "cli" / "index.html").read_text("utf-8")
+    assert "--keep-going" in cli and "xlcrm report" in cli
+    trouble = (tmp_path / "site" / "troubleshooting" / "index.html").read_text("utf-8")
+    assert "unknown_customer" in trouble and "dashboard_needs_update" in trouble

@@ -53,7 +53,7 @@ def test_template_layout_en_and_zh(tmp_path):
         assert list(s) == [
             sheet_spec(k).label(lang)
             for k in ("customers", "sales", "contacts", "redemptions", "settings")
-        ]
+        ] + [{"en": "Dashboard", "zh": "仪表板"}[lang]]
         c = s[cust.label(lang)]
         expected = [col.label(lang) for col in cust.columns] + [
             label(o.key, lang) for o in output_columns()

@@ -65,7 +65,10 @@ def test_template_book_fills_its_own_columns_and_keeps_table_valid(tmp_path):
     after = members(path)
     added = set(after) - set(before)
     assert [p for p in r.problems if p.severity != "note"] == []  # a fresh demo is clean
-    assert len(added) == 2  # the Due and Points sheets; no Problems sheet
+    # the Due and Points sheets with their Tables; no Problems sheet
+    assert sorted(n.rsplit("/", 1)[0] for n in added) == sorted(
+        ["xl/tables"] * 2 + ["xl/worksheets"] * 2 + ["xl/worksheets/_rels"] * 2
+    )
     changed = {n for n in before if before[n][2] != after[n][2]}
     # styles: the Points sheet's date and header styles are new to this book
     assert changed == {

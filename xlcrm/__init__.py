@@ -12,6 +12,7 @@ _API = {
     "update": "api",
     "due": "api",
     "init_workbook": "api",
+    "report": "api",
     "backups": "api",
     "restore": "api",
     "update_many": "batch",
@@ -21,6 +22,7 @@ _API = {
     "ValidationResult": "results",
     "UpdateResult": "results",
     "DueResult": "results",
+    "ReportResult": "results",
 }
 
 __all__ = ["__version__", *_API]

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .results import DueResult, UpdateResult, ValidationResult
+from .results import DueResult, ReportResult, UpdateResult, ValidationResult
 
 if TYPE_CHECKING:
     from .save import Backup
@@ -106,6 +106,20 @@ def due(
         days=days,
         only=DueFilter(limit, priority, channel),
     )
+
+
+def report(
+    path: str | Path,
+    as_of: DateLike = None,
+    lang: str | None = None,
+    keep_going: bool = False,
+) -> ReportResult:
+    """The state of the customer base: customers by value class, pyramid, tier and tag,
+    revenue share by pyramid class, rising stars and slipping customers, contacts due,
+    points outstanding, and the churn model's figures. Writes nothing."""
+    from .filedoor import Request, report_file
+
+    return report_file(Path(path), Request(as_date(as_of), lang, keep_going))
 
 
 def backups(path: str | Path) -> list[Backup]:

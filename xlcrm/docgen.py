@@ -99,11 +99,30 @@ def commands_table() -> str:
     return "\n".join([*out, "", EXIT_CODES])
 
 
+def troubleshooting_table() -> str:
+    """Every problem and refusal in the catalogue, English and Chinese."""
+    from .present.words import catalog
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    out = []
+    for prefix, title in (("problem.", "## Problems"), ("fatal.", "## Refusals")):
+        out += [title, "", "| code | message | 说明 |", "| --- | --- | --- |"]
+        for key, words in sorted(catalog().items()):
+            if key.startswith(prefix):
+                code = key[len(prefix) :]
+                out.append(f"| `{code}` | {cell(words['en'])} | {cell(words['zh'])} |")
+        out.append("")
+    return "\n".join(out).rstrip()
+
+
 BLOCKS = {
     "columns": columns_table,
     "settings": settings_table,
     "outputs": outputs_table,
     "commands": commands_table,
+    "troubleshooting": troubleshooting_table,
 }
 ROOT_DOCS = ("README.md",)
 

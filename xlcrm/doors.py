@@ -70,3 +70,37 @@ def fatal(result: Result, code: str, params: dict[str, Any]) -> None:
 def done(result: Result, t0: float) -> Any:
     result.seconds = time.perf_counter() - t0
     return result
+
+
+def record(result: UpdateResult, book: Book, computed: Any) -> None:
+    """What the engine computed, kept on an update's result (every door the same way)."""
+    import pandas as pd
+
+    from .rules import output_columns
+
+    sales = book.frame("sales")
+    result.sales_rows = len(sales)
+    after = sales["date"] > pd.Timestamp(book.as_of)
+    result.sales_after_as_of = int(after.sum()) if len(sales) else 0
+    result.problems += computed.notes
+    result.outputs = computed.outputs
+    result.cleared = computed.cleared
+    result.models = computed.models
+    result.customers = len(computed.outputs) - len(computed.cleared)
+    result.columns = [c.key for c in output_columns()]
+
+
+def due_list(
+    result: Any, passed: tuple[Book, list[Problem], LeftOut | None], days: int | None, only: Any
+) -> None:
+    """The contacts due, computed without the owned sheets and filtered as asked; the same
+    list whichever door read the book."""
+    from .engine import compute
+    from .owned import DueFilter, due_frame
+
+    book, problems, left = passed
+    computed = compute(book, problems, left=left, sheets=False)
+    only = only or DueFilter()
+    selected = only.select(due_frame(book, computed.outputs, days))
+    result.total = len(selected)
+    result.frame = only.cut(selected)

@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from .book import Book
-from .doors import Request, checked, done, fatal, gate
+from .doors import Request, checked, done, due_list, fatal, gate, record
 from .engine import Computed, compute
 from .owned import DueFilter
 from .placement import place_columns, renamed, renamed_note
@@ -31,7 +31,7 @@ from .present.words import normalize_lang
 from .problems import BookError, Problem
 from .raw import RawSheet
 from .reader import header_of, read_book
-from .results import DueResult, Result, UpdateResult, ValidationResult
+from .results import DueResult, ReportResult, Result, UpdateResult, ValidationResult
 from .rules import output_columns
 from .save import Fingerprint, atomic_write, book_lock, check_new_file, check_writable
 from .validation import LeftOut, check_sheet
@@ -120,19 +120,10 @@ def plan_update(
         done(result, planned.t0)
         return planned
     book, problems, left = prepared
-    sales = book.frame("sales")
-    result.sales_rows = len(sales)
-    result.sales_after_as_of = (
-        int((sales["date"] > pd.Timestamp(book.as_of)).sum()) if len(sales) else 0
-    )
-    req.tell("computing", customers=len(book.frame("customers")), sales=len(sales))
+    sales = len(book.frame("sales"))
+    req.tell("computing", customers=len(book.frame("customers")), sales=sales)
     computed = compute(book, problems, stamp, left)
-    result.problems += computed.notes
-    result.outputs = computed.outputs
-    result.cleared = computed.cleared
-    result.models = computed.models
-    result.customers = len(computed.outputs) - len(computed.cleared)
-    result.columns = [c.key for c in output_columns()]
+    record(result, book, computed)
     planned.book, planned.computed = book, computed
     done(result, planned.t0)
     return planned
@@ -176,19 +167,11 @@ def due_file(
     path: Path, req: Request = Request(), days: int | None = None, only: DueFilter | None = None
 ) -> DueResult:
     """The contacts-due list of a workbook file, computed without writing anything."""
-    from .owned import due_frame
-
     t0 = time.perf_counter()
     result = DueResult(path)
     prepared = _prepare(path, req, result)
-    if prepared is None:
-        return done(result, t0)
-    book, problems, left = prepared
-    computed = compute(book, problems, left=left, sheets=False)
-    only = only or DueFilter()
-    selected = only.select(due_frame(book, computed.outputs, days))
-    result.total = len(selected)
-    result.frame = only.cut(selected)
+    if prepared is not None:
+        due_list(result, prepared, days, only)
     return done(result, t0)
 
 
@@ -234,6 +217,22 @@ def _prepare(
     block the run; with ``keep_going`` the rows with errors are left out instead."""
     read = _read(path, req, result, meanwhile)
     return None if read is None else gate(*read, req, result)
+
+
+def report_file(path: Path, req: Request = Request()) -> ReportResult:
+    """The figures of ``xlcrm report``: the book read, checked and computed; nothing written."""
+    from .figures import figures
+
+    t0 = time.perf_counter()
+    result = ReportResult(path)
+    prepared = _prepare(path, req, result)
+    if prepared is None:
+        return done(result, t0)
+    book, problems, left = prepared
+    computed = compute(book, problems, left=left, sheets=False)
+    result.problems += computed.notes
+    result.figures = figures(book, computed.outputs, computed.models)
+    return done(result, t0)
 
 
 RESULTS = {"validate": ValidationResult, "update": UpdateResult, "due": DueResult}
@@ -339,4 +338,18 @@ def _write(
     )
     for n in notes:
         result.problems.append(replace(n, sheet=customers.name, row=customers.header_row))
+    if book.settings.get("dashboard_sheet"):
+        _with_dashboard(tmp, lang)
     return result.write
+
+
+def _with_dashboard(tmp: Path, lang: str) -> None:
+    """The Dashboard made again over the columns just written, inside the same safe save."""
+    from .dashboard import write_dashboard
+
+    staged = tmp.with_name(tmp.name + ".dash")
+    try:
+        write_dashboard(tmp, staged, lang)
+        staged.replace(tmp)
+    finally:
+        staged.unlink(missing_ok=True)

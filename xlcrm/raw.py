@@ -12,8 +12,8 @@ from typing import Any
 
 import pandas as pd
 
-from .problems import ERROR, WARNING, BookError, Problem
-from .schema import SheetSpec
+from .problems import ERROR, WARNING, BookError, Problem, note
+from .schema import REQUIRED_SHEETS, SHEET_KEYS, SheetSpec
 from .xlsx.cellref import col_letter
 from .xlsx.package import TableInfo
 
@@ -60,6 +60,20 @@ class RawBook:
     date1904: bool
     problems: list[Problem] = field(default_factory=list)
     done: dict[str, Any] = field(default_factory=dict)  # what ``then`` made of each sheet
+
+
+def missing_sheets(located: dict, kinds: tuple[str, ...]) -> list[Problem]:
+    """Refuse a book without Customers or Sales; note each optional sheet that is missing
+    (no entries, or the default settings)."""
+    for key in REQUIRED_SHEETS:
+        if key not in located:
+            raise BookError("no_sheet", kind=key)
+    problems = []
+    for key in SHEET_KEYS:
+        if key not in located and key in kinds:
+            what = {"variant": "settings"} if key == "settings" else {}
+            problems.append(note("sheet_missing", kind=key, **what))
+    return problems
 
 
 def pick_header(rows: dict[int, dict[int, str]], spec: SheetSpec, sheet: str) -> int:

@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .problems import NOTE, WARNING, BookError, Problem, note, sheet_problem
+from .problems import NOTE, WARNING, BookError, sheet_problem
 from .raw import (
     HEAD_ROWS,
     OddCell,
@@ -30,9 +30,10 @@ from .raw import (
     RawColumn,
     RawSheet,
     match_columns,
+    missing_sheets,
     pick_header,
 )
-from .schema import REQUIRED_SHEETS, SHEET_KEYS, SheetSpec, match_sheet_name, sheet_spec
+from .schema import SHEET_KEYS, SheetSpec, match_sheet_name, sheet_spec
 from .xlsx.cellref import col_letter, split_range
 from .xlsx.head import head_rows
 from .xlsx.package import Package, SheetInfo, TableInfo, open_package
@@ -73,14 +74,7 @@ def read_book(
     path = Path(path)
     with open_package(path) as pkg:
         located = locate_sheets(pkg)
-        problems: list[Problem] = []
-        for key in REQUIRED_SHEETS:
-            if key not in located:
-                raise BookError("no_sheet", kind=key)
-        for key in SHEET_KEYS:
-            if key not in located and key in kinds:
-                what = {"variant": "settings"} if key == "settings" else {}
-                problems.append(note("sheet_missing", kind=key, **what))
+        problems = missing_sheets(located, kinds)
         wanted = [k for k in located if k in kinds]
         infos = pkg.zf.NameToInfo  # a missing part is reported when its header is looked for
         size = {k: getattr(infos.get(located[k].part), "file_size", 0) for k in wanted}

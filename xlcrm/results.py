@@ -197,3 +197,25 @@ class DueResult(Result):
         if self.frame is None:
             return super()._state()
         return f"{len(self.frame):,} due"
+
+
+@dataclass(repr=False)
+class ReportResult(Result):
+    figures: Any = None  # xlcrm.figures.Figures: counts and sums by code
+    settings: dict[str, Any] = field(default_factory=dict)
+    blocked: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        return self._fatal_exit or (1 if self.blocked else 0)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            **super().as_dict(),
+            "figures": None if self.figures is None else self.figures.as_dict(),
+        }
+
+    def _state(self) -> str:
+        if self.figures is None:
+            return super()._state()
+        return f"{self.figures.customers:,} customers"

@@ -14,10 +14,13 @@ from typing import Any
 import pandas as pd
 import xlsxwriter
 
+from .dashboard import Layout
+from .dashboard import add_sheet as add_dashboard
 from .present.columns import explain, label
 from .present.words import say
 from .rules import output_columns
 from .schema import ColumnSpec, SheetSpec, settings_schema, sheet_spec
+from .xlsx.cellref import col_letter
 from .xlsx.fill import Body, fill
 
 DATA_SHEETS = ("customers", "sales", "contacts", "redemptions")
@@ -49,13 +52,20 @@ def build_workbook(
     fmt = _formats(wb)
     bodies = [_data_sheet(wb, fmt, sheet_spec(kind), lang, data.get(kind)) for kind in DATA_SHEETS]
     _settings_sheet(wb, fmt, lang, data.get("settings"), data.get("holidays"))
+    add_dashboard(wb, template_layout(lang), lang)
     wb.close()
-    filled = [b for b in bodies if b is not None]
-    if filled:
-        fill(skeleton.getvalue(), path, filled)
-    else:
-        path.write_bytes(skeleton.getvalue())
+    # the Dashboard's formulas carry no cached results: they are computed on opening
+    dashboard = f"xl/worksheets/sheet{len(DATA_SHEETS) + 2}.xml"
+    fill(skeleton.getvalue(), path, [b for b in bodies if b is not None], uncached=[dashboard])
     return path
+
+
+def template_layout(lang: str) -> Layout:
+    """The template's output columns, after the Customers columns in declared order."""
+    spec = sheet_spec("customers")
+    first = len(spec.columns) + 1
+    letters = {o.key: col_letter(first + i) for i, o in enumerate(output_columns())}
+    return Layout(spec.label(lang), letters)
 
 
 def _formats(wb) -> dict[str, Any]:

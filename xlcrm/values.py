@@ -34,6 +34,9 @@ EXCEL_ERROR_TEXT = {
     "#FIELD!",
     "#BLOCKED!",
     "#UNKNOWN!",
+    "#CONNECT!",
+    "#BUSY!",
+    "#PYTHON!",
 }
 
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")

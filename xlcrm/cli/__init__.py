@@ -6,8 +6,8 @@ terminal; ``progress`` shows how far a run is. Nothing imported here loads panda
 --version`` and ``--help`` answer at once.
 """
 
-from . import books, excel, files
+from . import books, excel, files, report
 from .group import main
 from .text import _width
 
-__all__ = ["_width", "books", "excel", "files", "main"]
+__all__ = ["_width", "books", "excel", "files", "main", "report"]

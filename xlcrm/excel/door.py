@@ -22,9 +22,9 @@ from typing import Any
 
 import pandas as pd
 
-from ..doors import Request, checked, done, fatal, gate
+from ..doors import Request, checked, done, due_list, fatal, gate, record
 from ..engine import Computed, compute
-from ..owned import DueFilter, due_frame, problems_sheet
+from ..owned import DueFilter, problems_sheet
 from ..placement import place_columns
 from ..present.columns import display
 from ..present.sheets import RenderedSheet, empty_problems, render
@@ -82,15 +82,7 @@ def update(
             return _tell(book, done(result, t0), alert)
         checked_book, problems, left = passed
         computed = compute(checked_book, problems, stamp, left)
-        result.problems += computed.notes
-        result.outputs = computed.outputs
-        result.cleared = computed.cleared
-        result.models = computed.models
-        result.customers = len(computed.outputs) - len(computed.cleared)
-        result.columns = [c.key for c in output_columns()]
-        sales = checked_book.frame("sales")
-        result.sales_rows = len(sales)
-        result.sales_after_as_of = int((sales["date"] > pd.Timestamp(checked_book.as_of)).sum())
+        record(result, checked_book, computed)
         _write_outputs(book, checked_book, computed, result.lang)
         for content in computed.sheets:
             _write_sheet(book, render(content, checked_book.settings, result.lang))
@@ -121,14 +113,8 @@ def due(
     result = DueResult(_path(book))
     read = _read(book, req, result)
     passed = None if read is None else gate(*read, req, result)
-    if passed is None:
-        return done(result, t0)
-    checked_book, problems, left = passed
-    computed = compute(checked_book, problems, left=left, sheets=False)
-    only = DueFilter(limit, priority, channel)
-    selected = only.select(due_frame(checked_book, computed.outputs, days))
-    result.total = len(selected)
-    result.frame = only.cut(selected)
+    if passed is not None:
+        due_list(result, passed, days, DueFilter(limit, priority, channel))
     return done(result, t0)
 
 

@@ -17,31 +17,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..problems import WARNING, BookError, Problem, note, sheet_problem
-from ..raw import HEAD_ROWS, OddCell, RawBook, RawColumn, RawSheet, match_columns, pick_header
-from ..schema import REQUIRED_SHEETS, SHEET_KEYS, SheetSpec, match_sheet_name, sheet_spec
+from ..problems import WARNING, sheet_problem
+from ..raw import (
+    HEAD_ROWS,
+    OddCell,
+    RawBook,
+    RawColumn,
+    RawSheet,
+    match_columns,
+    missing_sheets,
+    pick_header,
+)
+from ..schema import SHEET_KEYS, SheetSpec, match_sheet_name, sheet_spec
+from ..values import EXCEL_ERROR_TEXT as EXCEL_ERRORS
 from ..xlsx.cellref import col_letter
 
-EXCEL_ERRORS = frozenset(
-    [
-        "#DIV/0!",
-        "#N/A",
-        "#NAME?",
-        "#NULL!",
-        "#NUM!",
-        "#REF!",
-        "#VALUE!",
-        "#GETTING_DATA",
-        "#SPILL!",
-        "#CALC!",
-        "#BLOCKED!",
-        "#CONNECT!",
-        "#FIELD!",
-        "#UNKNOWN!",
-        "#BUSY!",
-        "#PYTHON!",
-    ]
-)
 EPOCH = dt.datetime(1899, 12, 30)
 NUMERIC = ("number", "money", "integer")
 
@@ -64,14 +54,7 @@ def raw_book(grids: Sequence[Grid], kinds: tuple[str, ...] = SHEET_KEYS) -> RawB
         key = match_sheet_name(g.name)
         if key is not None and key not in located:
             located[key] = g
-    problems: list[Problem] = []
-    for key in REQUIRED_SHEETS:
-        if key not in located:
-            raise BookError("no_sheet", kind=key)
-    for key in SHEET_KEYS:
-        if key not in located and key in kinds:
-            what = {"variant": "settings"} if key == "settings" else {}
-            problems.append(note("sheet_missing", kind=key, **what))
+    problems = missing_sheets(located, kinds)
     sheets = {k: raw_sheet(located[k], sheet_spec(k)) for k in located if k in kinds}
     return RawBook(None, sheets, False, problems)  # type: ignore[arg-type]
 

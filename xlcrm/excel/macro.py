@@ -27,7 +27,7 @@ from ..rules import output_columns
 from ..save import atomic_write, check_new_file
 from ..xlsx import workbookparts as wp
 from ..xlsx.package import open_package, read_member
-from ..xlsx.zipcopy import copy_raw, write_member
+from ..xlsx.zipcopy import write_package
 
 CT_MACRO_BOOK = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 CT_VBA = "application/vnd.ms-office.vbaProject"
@@ -122,7 +122,7 @@ def _write(src: Path, dst: Path, lang: str) -> None:
             ct,
         )
         ct = _default(ct, "bin", CT_VBA)
-        rels_name = _rels_name(pkg.workbook_part)
+        rels_name = wp.rels_name(pkg.workbook_part)
         rels, _ = wp.add_relationship(part(rels_name), REL_VBA, "vbaProject.bin")
         vba_part = posixpath.join(posixpath.dirname(pkg.workbook_part), "vbaProject.bin")
         added[vba_part] = vba_project()
@@ -130,7 +130,7 @@ def _write(src: Path, dst: Path, lang: str) -> None:
         for sheet, code in zip(pkg.sheets, CODE_NAMES, strict=False):
             changed[sheet.part] = _code_name(part(sheet.part), "sheetPr", code)
         # the xlwings.conf sheet (only what differs from xlwings' defaults)
-        conf = _free(zf, added, "xl/worksheets/sheet{}.xml")
+        conf = wp.free_name("xl/worksheets/sheet{}.xml", zf.NameToInfo, added)
         added[conf] = _conf_sheet()
         ct = wp.add_content_override(ct, conf, wp.CT_SHEET)
         rels, rid = wp.add_relationship(rels, wp.REL_SHEET, "/" + conf)
@@ -139,26 +139,7 @@ def _write(src: Path, dst: Path, lang: str) -> None:
         # the button, on the Customers sheet
         ct = _button(pkg, changed, added, part, lang, ct)
         changed["[Content_Types].xml"] = ct
-        with zipfile.ZipFile(dst, "w", allowZip64=True) as out:
-            for info in zf.infolist():
-                if info.filename in changed:
-                    write_member(out, info.filename, changed[info.filename], like=info)
-                else:
-                    copy_raw(out, zf, info)
-            for name, data in added.items():
-                write_member(out, name, data)
-
-
-def _rels_name(part: str) -> str:
-    folder, name = posixpath.split(part)
-    return posixpath.join(folder, "_rels", name + ".rels")
-
-
-def _free(zf: zipfile.ZipFile, added: dict, pattern: str) -> str:
-    n = 1
-    while pattern.format(n) in zf.NameToInfo or pattern.format(n) in added:
-        n += 1
-    return pattern.format(n)
+        write_package(zf, dst, changed, added)
 
 
 def _default(ct: bytes, ext: str, content_type: str) -> bytes:
@@ -215,23 +196,18 @@ def _button(pkg, changed: dict, added: dict, part, lang: str, ct: bytes) -> byte
     col = max([used, *(p.col for p in placed)]) + 1  # right of where the outputs end
     caption = say("ui.excel.button", lang)
     sheet_xml = part(info.part)
-    rels_name = _rels_name(info.part)
+    rels_name = wp.rels_name(info.part)
     rels = part(rels_name) if rels_name in pkg.zf.NameToInfo else None
     vml = _legacy_vml(pkg, sheet_xml, rels, info.part)
     if vml is not None:
         changed[vml] = _add_shape(part(vml), col, header_row, caption)
         return ct
-    vml = _free(pkg.zf, added, "xl/drawings/vmlDrawing{}.vml")
+    vml = wp.free_name("xl/drawings/vmlDrawing{}.vml", pkg.zf.NameToInfo, added)
     block = _free_idmap(pkg.zf)
     added[vml] = _new_vml(block, col, header_row, caption)
     target = "../drawings/" + posixpath.basename(vml)
     if rels is None:
-        rels = (
-            b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships '
-            b'xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            b"</Relationships>"
-        )
-        rels, rid = wp.add_relationship(rels, REL_VML, target)
+        rels, rid = wp.add_relationship(wp.EMPTY_RELS, REL_VML, target)
         added[rels_name] = rels
     else:
         rels, rid = wp.add_relationship(rels, REL_VML, target)

@@ -36,6 +36,8 @@ class RenderedSheet:
     link_columns: tuple[int, ...] = ()  # 0-based columns that carry the link
     header_row: int = 2
     notes: list[Problem] = field(default_factory=list)
+    kind: str = ""  # problems, due, points: names its Table (xlcrmDue …)
+    wrap: tuple[bool, ...] = ()  # per column: long text, wrapped within its width
 
     @property
     def has_dates(self) -> bool:
@@ -73,18 +75,48 @@ def render(content: SheetContent, settings: dict[str, Any], lang: str) -> Render
         title += say("title.points_cut", lang, **params)
     ctx = {**settings, **content.context}
     columns = [(f.kind, _values(content.frame, f, ctx, lang)) for f in content.fields]
+    headers = [header_text(f.header, lang) for f in content.fields]
+    widths, wrap = fitted(headers, columns, [f.width for f in content.fields])
     sheet = RenderedSheet(
-        name,
-        aliases,
-        title,
-        [header_text(f.header, lang) for f in content.fields],
-        columns,
-        [f.width for f in content.fields],
+        name, aliases, title, headers, columns, widths, kind=content.kind, wrap=wrap
     )
     if content.kind == "problems":
         sheet.links = [_link(p) for p in content.frame["severity"].tolist()]
         sheet.link_columns = (2,)  # the Cell column
     return sheet
+
+
+WIDEST = 60  # columns: longer text wraps within this width
+SAMPLE = 20_000  # rows looked at for a column's width
+WIDE = "[\u2e80-\uffef]"  # characters a cell shows about twice as wide (CJK)
+
+
+def fitted(
+    headers: list[str], columns: list[tuple[str, pd.Series]], least: list[int]
+) -> tuple[list[int], tuple[bool, ...]]:
+    """Each column as wide as its header and most of its text (the 95th percentile, so one
+    long cell does not widen a column for everyone), from its declared width up to WIDEST;
+    text longer than that wraps."""
+    widths, wrap = [], []
+    for head, (kind, values), w in zip(headers, columns, least, strict=True):
+        if kind != "text" or not len(values):
+            widths.append(max(w, _shown_width(head) + 2))
+            wrap.append(False)
+            continue
+        text = values.dropna().astype("string")
+        if len(text) > SAMPLE:  # a long sheet: every n-th row tells the widths as well
+            text = text.iloc[:: len(text) // SAMPLE]
+        lengths = text.str.len() + text.str.count(WIDE)
+        typical = int(lengths.quantile(0.95)) if len(lengths) else 0
+        longest = int(lengths.max()) if len(lengths) else 0
+        widths.append(min(WIDEST, max(w, _shown_width(head) + 2, typical + 2)))
+        wrap.append(longest > WIDEST)
+    return widths, tuple(wrap)
+
+
+def _shown_width(text: str) -> int:
+    """Columns the text takes in a cell: a Chinese character about two."""
+    return sum(2 if "\u2e80" <= ch <= "\uffef" else 1 for ch in str(text))
 
 
 def _values(frame: pd.DataFrame, f: Field, ctx: dict[str, Any], lang: str) -> pd.Series:

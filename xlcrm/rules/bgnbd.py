@@ -56,8 +56,11 @@ def _fit(neg_ll, start: np.ndarray) -> tuple[np.ndarray, float, bool]:
         method="L-BFGS-B",
         options={"ftol": 1e-15, "gtol": 1e-9, "maxiter": 2000},
     )
-    ok = bool(found.success) and np.all(np.isfinite(found.x)) and np.isfinite(found.fun)
-    return np.exp(found.x), float(found.fun), ok
+    finite = bool(np.all(np.isfinite(found.x)) and np.isfinite(found.fun))
+    # a line search that cannot improve on a point whose gradient is flat is at the optimum
+    # (the tolerance asked for is tighter than the arithmetic): that counts as converged
+    flat = finite and float(np.max(np.abs(found.jac))) < 1e-4 * max(1.0, abs(found.fun))
+    return np.exp(found.x), float(found.fun), finite and (bool(found.success) or flat)
 
 
 # --- BG/NBD --------------------------------------------------------------------------------

@@ -38,9 +38,10 @@ class Body:
     rows: int
 
 
-def fill(skeleton: bytes, dest: Path, bodies: Sequence[Body]) -> None:
+def fill(skeleton: bytes, dest: Path, bodies: Sequence[Body], uncached: Sequence[str] = ()) -> None:
     """Write ``skeleton`` (an xlsx) to ``dest`` with each body's rows under its table's
-    header, and the table (and its filter) reaching down to the last row."""
+    header, and the table (and its filter) reaching down to the last row. The formulas of
+    the ``uncached`` sheet parts lose their cached results, so they are computed on opening."""
     src = zipfile.ZipFile(io.BytesIO(skeleton))
     wanted = {b.table: b for b in bodies if b.rows}
     tables = _tables(src)
@@ -56,6 +57,8 @@ def fill(skeleton: bytes, dest: Path, bodies: Sequence[Body]) -> None:
                         fh.write(piece)
             elif info.filename in resize:
                 out.writestr(_fresh(info), _resized(data, resize[info.filename]))
+            elif info.filename in uncached:
+                out.writestr(_fresh(info), re.sub(rb"(<f>[^<]*</f>)<v>[^<]*</v>", rb"\1", data))
             else:
                 out.writestr(_fresh(info), data)
 

@@ -53,11 +53,14 @@ def sheet_xml(
     header_style: int | None = None,
     date_style: int | None = None,
     date1904: bool = False,
+    wrap_style: int | None = None,
+    table_rid: str | None = None,
 ) -> Iterator[bytes]:
     """A worksheet part: the title in A1, the headers on ``sheet.header_row`` (frozen), then
     the body, given by columns and rendered a column at a time (what keeps a Points sheet of
     a million events to seconds). ``sheet.links`` make the link columns' cells jump to a
-    cell of the owner's sheets."""
+    cell of the owner's sheets. Long text columns wrap (``wrap_style``); the sheet prints
+    landscape, one page wide; ``table_rid`` names the relationship of its Table."""
     header_row = sheet.header_row if sheet.headers else 0
     cols = "".join(
         f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
@@ -71,7 +74,8 @@ def sheet_xml(
         else ""
     )
     yield (
-        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet {NS}>{pane}'
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet {NS}>'
+        f'<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>{pane}'
         f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>'
     ).encode()
     head = [f'<row r="1">{cell_xml("A1", sheet.title)}</row>']
@@ -82,13 +86,23 @@ def sheet_xml(
         )
         head.append(f'<row r="{header_row}">{cells}</row>')
     yield "".join(head).encode()
-    yield from _body(sheet.columns, header_row or 1, date_style, date1904)
+    wraps = getattr(sheet, "wrap", ()) or ()
+    styles = [
+        date_style if kind in ("date", "datetime") else (wrap_style if w else None)
+        for (kind, _), w in zip(
+            sheet.columns, [*wraps, *[False] * len(sheet.columns)], strict=False
+        )
+    ]
+    yield from _body(sheet.columns, header_row or 1, styles, date1904)
     yield b"</sheetData>"
     yield from _hyperlinks(sheet, header_row)
     yield (
-        b'<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
-        b'footer="0.3"/></worksheet>'
+        b'<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" '
+        b'footer="0.3"/><pageSetup orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
     )
+    if table_rid:
+        yield f'<tableParts count="1"><tablePart r:id="{table_rid}"/></tableParts>'.encode()
+    yield b"</worksheet>"
 
 
 def _hyperlinks(sheet, header_row: int) -> Iterator[bytes]:
@@ -109,7 +123,10 @@ def _hyperlinks(sheet, header_row: int) -> Iterator[bytes]:
 
 
 def _body(
-    columns: Sequence[tuple[str, pd.Series]], above: int, date_style: int | None, date1904: bool
+    columns: Sequence[tuple[str, pd.Series]],
+    above: int,
+    styles: Sequence[int | None],
+    date1904: bool,
 ) -> Iterator[bytes]:
     """Row elements for a body given by columns, starting on the row after ``above``."""
     if not columns:
@@ -119,8 +136,7 @@ def _body(
         raise BookError("sheet_too_long", rows=above + n, limit=MAX_ROWS)
     numbers = range(above + 1, above + 1 + n)
     rendered = []
-    for c, (kind, values) in enumerate(columns, start=1):
-        style = date_style if kind in ("date", "datetime") else None
+    for c, ((kind, values), style) in enumerate(zip(columns, styles, strict=True), start=1):
         codes, table = payload_table(pd.Series(values.to_numpy()), kind, date1904)
         rendered.append(Column(c, style, codes, table))
     yield from row_elements(rendered, numbers)

@@ -77,14 +77,17 @@ class Styles:
         fid = int(self.xfs[s].get("numFmtId", "0"))
         return self.numfmts.get(fid, {0: "General", 1: "0", 4: "#,##0.00"}.get(fid, f"#{fid}"))
 
-    def style_for(self, kind: str, header: bool = False) -> int:
-        """An xf index showing ``kind`` on the default font, fill and border (header: filled)."""
-        key = (kind, header)
+    def style_for(self, kind: str, header: bool = False, wrap: bool = False) -> int:
+        """An xf index showing ``kind`` on the default font, fill and border (header: filled;
+        wrap: long text wrapped within the column, top-aligned)."""
+        key = (kind, header, wrap)
         if key in self._cache:
             return self._cache[key]
         builtin, code = WANTED.get(kind, (0, "General"))
         fmt_id = builtin if builtin is not None else self._numfmt_id(code)
         fill_id = self._fill_id(HEADER_FILL) if header else 0
+        if wrap:
+            return self._wrapped(key, fmt_id, fill_id)
         for i, xf in enumerate(self.xfs):
             if (
                 int(xf.get("numFmtId", "0")) == fmt_id
@@ -96,18 +99,21 @@ class Styles:
             ):
                 self._cache[key] = i
                 return i
-        attrs = {
-            "numFmtId": str(fmt_id),
-            "fontId": "0",
-            "fillId": str(fill_id),
-            "borderId": "0",
-            "xfId": "0",
-            "applyNumberFormat": "1",
-        }
+        attrs = _xf(fmt_id, fill_id)
         if header:
             attrs["applyFill"] = "1"
         xml = "".join(f' {k}="{v}"' for k, v in attrs.items())
         self._append("cellXfs", f"<{self.prefix}xf{xml}/>".encode())
+        self.xfs.append(attrs)
+        self._cache[key] = len(self.xfs) - 1
+        return len(self.xfs) - 1
+
+    def _wrapped(self, key: tuple, fmt_id: int, fill_id: int) -> int:
+        attrs = _xf(fmt_id, fill_id) | {"applyAlignment": "1"}
+        p = self.prefix
+        xml = "".join(f' {k}="{v}"' for k, v in attrs.items())
+        el = f'<{p}xf{xml}><{p}alignment vertical="top" wrapText="1"/></{p}xf>'
+        self._append("cellXfs", el.encode())
         self.xfs.append(attrs)
         self._cache[key] = len(self.xfs) - 1
         return len(self.xfs) - 1
@@ -169,6 +175,18 @@ class Styles:
                 new_tag = tag[:-1] + f' count="{n}">'.encode()
             self.xml = self.xml[: m.start()] + new_tag + self.xml[m.end() :]
         self.changed = True
+
+
+def _xf(fmt_id: int, fill_id: int) -> dict[str, str]:
+    """A cell format's attributes: the number format and fill, the default font and border."""
+    return {
+        "numFmtId": str(fmt_id),
+        "fontId": "0",
+        "fillId": str(fill_id),
+        "borderId": "0",
+        "xfId": "0",
+        "applyNumberFormat": "1",
+    }
 
 
 def _child(section: str) -> bytes:

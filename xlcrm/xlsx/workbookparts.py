@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 
-from .text import xml_escape_attr
+from .text import xml_escape_attr, xml_escape_text
 
 CT_SHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 REL_SHEET = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
+CT_TABLE = "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml"
+REL_TABLE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/table"
 
 
 def _prefix(xml: bytes, root: str) -> str:
@@ -122,3 +124,56 @@ def app_add_sheet(app: bytes, name: str) -> bytes:
     app = app[: h.start(2)] + str(n_sheets + 1).encode() + app[h.end(2) :]
     m = re.search(rb"(<(?:\w+:)?TitlesOfParts>\s*<(?:\w+:)?vector\b[^>]*size=\")(\d+)(\")", app)
     return app[: m.start(2)] + str(int(m.group(2)) + 1).encode() + app[m.end(2) :]
+
+
+def set_print_titles(workbook: bytes, sheet_index: int, ref: str) -> bytes:
+    """The rows printed on every page of the sheet at ``sheet_index`` (0-based, in the
+    order of <sheets>): its _xlnm.Print_Titles name, replaced or added."""
+    p = _prefix(workbook, "workbook")
+    el = (
+        f'<{p}definedName name="_xlnm.Print_Titles" localSheetId="{sheet_index}">'
+        f"{xml_escape_text(ref)}</{p}definedName>"
+    ).encode()
+    old = re.compile(
+        rb"<(?:\w+:)?definedName\b(?=[^>]*name=\"_xlnm\.Print_Titles\")"
+        rb"(?=[^>]*localSheetId=\""
+        + str(sheet_index).encode()
+        + rb"\")[^>]*>.*?</(?:\w+:)?definedName>",
+        re.S,
+    )
+    if old.search(workbook):
+        return old.sub(lambda _m: el, workbook, count=1)
+    m = re.search(rb"</(?:\w+:)?definedNames>", workbook)
+    if m:
+        return workbook[: m.start()] + el + workbook[m.start() :]
+    m = re.search(rb"<(?:\w+:)?definedNames\s*/>", workbook)
+    if m:
+        wrapped = f"<{p}definedNames>".encode() + el + f"</{p}definedNames>".encode()
+        return workbook[: m.start()] + wrapped + workbook[m.end() :]
+    # definedNames follows sheets, functionGroups and externalReferences
+    for after in ("externalReferences", "functionGroups", "sheets"):
+        m = re.search(rb"</(?:\w+:)?" + after.encode() + rb">", workbook)
+        if m:
+            wrapped = f"<{p}definedNames>".encode() + el + f"</{p}definedNames>".encode()
+            return workbook[: m.end()] + wrapped + workbook[m.end() :]
+    return workbook
+
+
+EMPTY_RELS = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships '
+    b'xmlns="http://schemas.openxmlformats.org/package/2006/relationships"></Relationships>'
+)
+
+
+def rels_name(part: str) -> str:
+    """The relationships part of a part: xl/worksheets/_rels/sheet1.xml.rels."""
+    folder, _, name = part.rpartition("/")
+    return f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels"
+
+
+def free_name(pattern: str, *taken) -> str:
+    """The first ``pattern.format(n)`` (n = 1, 2 …) none of the ``taken`` collections holds."""
+    n = 1
+    while any(pattern.format(n) in t for t in taken):
+        n += 1
+    return pattern.format(n)

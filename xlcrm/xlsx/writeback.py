@@ -24,16 +24,17 @@ import pandas as pd
 
 from ..problems import BookError
 from . import workbookparts as wp
-from .cellref import split_range
-from .deflate import DeflatedPart, deflate
+from .cellref import col_letter, split_range
+from .deflate import deflate
 from .head import head_rows
-from .package import Package, SheetInfo, open_package, read_member
+from .package import Package, SheetInfo, open_package, part_rels, read_member
 from .sharedstrings import SharedStrings
 from .sheetpatch import ColumnPlan, PatchReport, RowMap, map_rows, patch_sheet
 from .sheetwrite import OWNED_MARK, sheet_xml
 from .styles import Styles
 from .tablepatch import add_columns
-from .zipcopy import copy_raw, write_deflated, write_member
+from .text import xml_escape_attr
+from .zipcopy import write_package
 
 SHEET_PART_LIMIT = 2 * 1024 * 1024 * 1024
 
@@ -161,7 +162,7 @@ def _write(
         changed[pkg.styles_part] = styles.xml
     if patch.formulas_overwritten:
         removed += _drop_calc_chain(pkg, changed)
-    _write_zip(zf, dst, changed, added, removed)
+    write_package(zf, dst, changed, added, removed)
     report.changed_members = sorted(k for k in changed if k not in added)
     report.added_members = sorted(added)
     report.removed_members = sorted(removed)
@@ -227,35 +228,159 @@ def _owned_sheets(
     styles: Styles,
     parts: ExitStack,
 ) -> tuple[list[str], list[str]]:
+    """xlcrm's sheets written over an earlier run's or added at the end: each an Excel
+    Table (filters on its header) when it has headers, printed landscape one page wide with
+    the header row on every page."""
     zf = pkg.zf
     added: list[str] = []
     removed: list[str] = []
+    order = [s.name for s in pkg.sheets]
+    tables = Tables(zf, changed, added)
     for sheet in [*owned, *replace_only]:
         existing = _find_owned(pkg, sheet.name, sheet.aliases)
         if existing is None and sheet in replace_only:
             continue
         date_style = styles.style_for("date") if sheet.has_dates else None
         head_style = styles.style_for("text", header=True) if sheet.headers else None
-        body = parts.enter_context(deflate(sheet_xml(sheet, head_style, date_style, pkg.date1904)))
-        if existing is not None:
-            changed[existing.part] = body
-            continue
-        part = _free_part_name(zf, changed)
+        wrap_style = (
+            styles.style_for("text", wrap=True) if any(getattr(sheet, "wrap", ())) else None
+        )
+        part = (
+            existing.part
+            if existing is not None
+            else wp.free_name("xl/worksheets/sheet{}.xml", zf.NameToInfo, changed)
+        )
+        rid = tables.place(part, sheet) if sheet.headers else tables.drop(part, removed)
+        body = parts.enter_context(
+            deflate(sheet_xml(sheet, head_style, date_style, pkg.date1904, wrap_style, rid))
+        )
         changed[part] = body
-        added.append(part)
-        ct = changed.get("[Content_Types].xml") or read_member(zf, "[Content_Types].xml")
-        changed["[Content_Types].xml"] = wp.add_content_override(ct, part, wp.CT_SHEET)
-        rels_name = _rels_name(pkg.workbook_part)
-        rels = changed.get(rels_name) or read_member(zf, rels_name)
-        target = "/" + part
-        rels, rid = wp.add_relationship(rels, wp.REL_SHEET, target)
-        changed[rels_name] = rels
-        wb = changed.get(pkg.workbook_part) or read_member(zf, pkg.workbook_part)
-        changed[pkg.workbook_part] = wp.add_sheet(wb, sheet.name, rid)
-        if "docProps/app.xml" in zf.NameToInfo:
-            app = changed.get("docProps/app.xml") or read_member(zf, "docProps/app.xml")
-            changed["docProps/app.xml"] = wp.app_add_sheet(app, sheet.name)
+        if existing is None:
+            added.append(part)
+            ct = changed.get("[Content_Types].xml") or read_member(zf, "[Content_Types].xml")
+            changed["[Content_Types].xml"] = wp.add_content_override(ct, part, wp.CT_SHEET)
+            rels_name = wp.rels_name(pkg.workbook_part)
+            rels = changed.get(rels_name) or read_member(zf, rels_name)
+            rels, book_rid = wp.add_relationship(rels, wp.REL_SHEET, "/" + part)
+            changed[rels_name] = rels
+            wb = changed.get(pkg.workbook_part) or read_member(zf, pkg.workbook_part)
+            changed[pkg.workbook_part] = wp.add_sheet(wb, sheet.name, book_rid)
+            order.append(sheet.name)
+            if "docProps/app.xml" in zf.NameToInfo:
+                app = changed.get("docProps/app.xml") or read_member(zf, "docProps/app.xml")
+                changed["docProps/app.xml"] = wp.app_add_sheet(app, sheet.name)
+        name = existing.name if existing is not None else sheet.name
+        if sheet.headers:
+            wb = changed.get(pkg.workbook_part) or read_member(zf, pkg.workbook_part)
+            row = sheet.header_row
+            changed[pkg.workbook_part] = wp.set_print_titles(
+                wb, order.index(name), f"{_quoted(name)}!${row}:${row}"
+            )
+    ct = changed.get("[Content_Types].xml") or read_member(zf, "[Content_Types].xml")
+    for t in tables.new_parts:
+        ct = wp.add_content_override(ct, t, wp.CT_TABLE)
+    for t in tables.gone:
+        ct = wp.remove_content_override(ct, t)
+    changed["[Content_Types].xml"] = ct
     return added, removed
+
+
+def _quoted(name: str) -> str:
+    return "'" + name.replace("'", "''") + "'"
+
+
+class Tables:
+    """The Table of each of xlcrm's sheets: the earlier run's rewritten in place (its id
+    and name kept), or a new one with an id and a name no other table of the book has."""
+
+    def __init__(self, zf: zipfile.ZipFile, changed: dict, added: list[str]) -> None:
+        self.zf, self.changed, self.added = zf, changed, added
+        self.new_parts: list[str] = []
+        self.gone: list[str] = []
+        ids = [0]
+        for n in zf.namelist():
+            if n.startswith("xl/tables/") and n.endswith(".xml"):
+                m = re.search(rb'<(?:\w+:)?table\b[^>]*?\sid="(\d+)"', zf.read(n)[:2000])
+                if m:
+                    ids.append(int(m.group(1)))
+        self.next_id = max(ids) + 1
+
+    def _existing(self, sheet_part: str) -> tuple[str, str] | None:
+        for rid, (kind, target, mode) in part_rels(self.zf, sheet_part).items():
+            if kind.endswith("/table") and mode != "External" and target in self.zf.NameToInfo:
+                return rid, target
+        return None
+
+    def drop(self, sheet_part: str, removed: list[str]) -> None:
+        """A sheet without headers (the Problems sheet with none): an earlier run's table
+        goes, with its relationship."""
+        found = self._existing(sheet_part) if sheet_part in self.zf.NameToInfo else None
+        if found is None:
+            return None
+        rid, part = found
+        rels_name = wp.rels_name(sheet_part)
+        rels = self.changed.get(rels_name) or read_member(self.zf, rels_name)
+        self.changed[rels_name] = re.sub(
+            rb'<(?:\w+:)?Relationship\b(?=[^>]*\bId="' + re.escape(rid.encode()) + rb'")[^>]*/>',
+            b"",
+            rels,
+        )
+        removed.append(part)
+        self.gone.append(part)
+        return None
+
+    def place(self, sheet_part: str, sheet) -> str:
+        """The relationship id the sheet's tableParts names; its table part written."""
+        found = self._existing(sheet_part) if sheet_part in self.zf.NameToInfo else None
+        last_row = sheet.header_row + max(len(sheet.columns[0][1]) if sheet.columns else 0, 1)
+        ref = f"A{sheet.header_row}:{col_letter(len(sheet.headers))}{last_row}"
+        name = "xlcrm" + (sheet.kind or "sheet").capitalize()
+        if found is not None:
+            rid, part = found
+            old = read_member(self.zf, part)
+            m = re.search(rb'\sid="(\d+)"', old)
+            table_id = int(m.group(1)) if m else self._new_id()
+            n = re.search(rb'\sdisplayName="([^"]+)"', old)
+            name = n.group(1).decode() if n else name
+            self.changed[part] = table_xml(table_id, name, ref, sheet.headers)
+            return rid
+        part = self._free_part()
+        self.changed[part] = table_xml(self._new_id(), name, ref, sheet.headers)
+        self.added.append(part)
+        self.new_parts.append(part)
+        rels_name = wp.rels_name(sheet_part)
+        rels = (
+            self.changed.get(rels_name)
+            or (read_member(self.zf, rels_name) if rels_name in self.zf.NameToInfo else None)
+            or wp.EMPTY_RELS
+        )
+        rels, rid = wp.add_relationship(rels, wp.REL_TABLE, "/" + part)
+        if rels_name not in self.zf.NameToInfo and rels_name not in self.added:
+            self.added.append(rels_name)
+        self.changed[rels_name] = rels
+        return rid
+
+    def _new_id(self) -> int:
+        self.next_id += 1
+        return self.next_id - 1
+
+    def _free_part(self) -> str:
+        return wp.free_name("xl/tables/table{}.xml", self.zf.NameToInfo, self.changed)
+
+
+def table_xml(table_id: int, name: str, ref: str, headers: list[str]) -> bytes:
+    """A Table over ``ref`` with a filter on its header row."""
+    cols = "".join(
+        f'<tableColumn id="{i}" name="{xml_escape_attr(h)}"/>' for i, h in enumerate(headers, 1)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<table xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        f'id="{table_id}" name="{name}" displayName="{name}" ref="{ref}" totalsRowShown="0">'
+        f'<autoFilter ref="{ref}"/><tableColumns count="{len(headers)}">{cols}</tableColumns>'
+        '<tableStyleInfo name="TableStyleLight9" showFirstColumn="0" showLastColumn="0" '
+        'showRowStripes="1" showColumnStripes="0"/></table>'
+    ).encode()
 
 
 def _find_owned(pkg: Package, name: str, aliases: tuple[str, ...]) -> SheetInfo | None:
@@ -282,20 +407,6 @@ def _is_owned(pkg: Package, info: SheetInfo) -> bool:
     return bool(cells) and str(cells.get(1, "")).startswith(OWNED_MARK)
 
 
-def _free_part_name(zf: zipfile.ZipFile, changed: dict) -> str:
-    n = 1
-    while (
-        f"xl/worksheets/sheet{n}.xml" in zf.NameToInfo or f"xl/worksheets/sheet{n}.xml" in changed
-    ):
-        n += 1
-    return f"xl/worksheets/sheet{n}.xml"
-
-
-def _rels_name(part: str) -> str:
-    folder, _, name = part.rpartition("/")
-    return f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels"
-
-
 def _drop_calc_chain(pkg: Package, changed: dict) -> list[str]:
     zf = pkg.zf
     wb = changed.get(pkg.workbook_part) or read_member(zf, pkg.workbook_part)
@@ -303,35 +414,12 @@ def _drop_calc_chain(pkg: Package, changed: dict) -> list[str]:
     chain = [n for n in zf.NameToInfo if re.fullmatch(r"xl/calcChain\.xml", n)]
     if not chain:
         return []
-    rels_name = _rels_name(pkg.workbook_part)
+    rels_name = wp.rels_name(pkg.workbook_part)
     rels = changed.get(rels_name) or read_member(zf, rels_name)
     changed[rels_name] = wp.remove_relationship_to(rels, "/calcChain")
     ct = changed.get("[Content_Types].xml") or read_member(zf, "[Content_Types].xml")
     changed["[Content_Types].xml"] = wp.remove_content_override(ct, chain[0])
     return chain
-
-
-def _write_zip(
-    src: zipfile.ZipFile, dst: Path, changed: dict, added: list[str], removed: list[str]
-) -> None:
-    with zipfile.ZipFile(dst, "w", allowZip64=True) as out:
-        for info in src.infolist():
-            if info.filename in removed:
-                continue
-            if info.filename in changed:
-                data = changed[info.filename]
-                if isinstance(data, DeflatedPart):
-                    write_deflated(out, info.filename, data, like=info)
-                else:
-                    write_member(out, info.filename, data, like=info)
-            else:
-                copy_raw(out, src, info)
-        for name in added:
-            data = changed[name]
-            if isinstance(data, DeflatedPart):
-                write_deflated(out, name, data)
-            else:
-                write_member(out, name, data)
 
 
 def stamp_now() -> dt.datetime:

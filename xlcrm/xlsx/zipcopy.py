@@ -121,3 +121,36 @@ def write_deflated(
     dst.filelist.append(info)
     dst.NameToInfo[info.filename] = info
     dst.start_dir = out.tell()
+
+
+def write_package(
+    src: zipfile.ZipFile,
+    dst,
+    changed: dict,
+    added: Iterable[str] | dict,
+    removed: Iterable[str] = (),
+) -> None:
+    """Every member of src in its place, with xlcrm's parts swapped in and its new ones last.
+
+    Keeping the owner's members in their order and raw bytes is what makes the result a
+    patch of their file rather than a rewrite of it.
+    """
+    gone = set(removed)
+    new = dict(added) if isinstance(added, dict) else {n: changed[n] for n in added}
+    with zipfile.ZipFile(dst, "w", allowZip64=True) as out:
+        for info in src.infolist():
+            if info.filename in gone:
+                continue
+            if info.filename in changed:
+                _put(out, info.filename, changed[info.filename], info)
+            else:
+                copy_raw(out, src, info)
+        for name, data in new.items():
+            _put(out, name, data, None)
+
+
+def _put(out: zipfile.ZipFile, name: str, data, like: zipfile.ZipInfo | None) -> None:
+    if isinstance(data, DeflatedPart):
+        write_deflated(out, name, data, like=like)
+    else:
+        write_member(out, name, data, like=like)
