@@ -305,3 +305,23 @@ def test_version_and_help_load_no_pandas(args):
     loaded = {line.rsplit("|", 1)[-1].strip().split(".")[0] for line in res.stderr.splitlines()}
     assert "xlcrm" in loaded and "click" in loaded
     assert not loaded & {"pandas", "numpy", "pyarrow", "fastexcel", "xlsxwriter"}
+
+
+def test_scipy_is_loaded_only_for_a_book_the_churn_model_fits(tmp_path):
+    """The model's optimiser is the largest import; a check or a small book does without it."""
+    small, big = tmp_path / "small.xlsx", tmp_path / "big.xlsx"
+    xlcrm.init_workbook(small, demo=40, seed=2)  # below the 100 customers the model needs
+    xlcrm.init_workbook(big, demo=150, seed=2)
+
+    def scipy_loaded(*args: str) -> bool:
+        res = subprocess.run(
+            [sys.executable, "-X", "importtime", "-m", "xlcrm", *args, "-q"],
+            capture_output=True,
+            text=True,
+        )
+        assert res.returncode == 0, res.stdout + res.stderr
+        return any(line.rsplit("|", 1)[-1].strip() == "scipy" for line in res.stderr.splitlines())
+
+    assert not scipy_loaded("validate", str(big))
+    assert not scipy_loaded("update", str(small), "--no-backup")
+    assert scipy_loaded("update", str(big), "--no-backup")

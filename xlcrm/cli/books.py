@@ -23,21 +23,17 @@ from .group import (
     KEEP_GOING,
     LANG,
     QUIET,
+    count_option,
+    formats,
     main,
+    path_option,
     say,
     speak,
 )
 from .progress import Progress
 from .text import csv_safe, table
 
-FORMAT = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people; json: one document with an entry per book and the totals.",
-)
+FORMAT = formats("text for people; json: one document with an entry per book and the totals.")
 
 
 @main.command(name="validate", epilog=EXIT_CODES)
@@ -63,10 +59,9 @@ def validate_cmd(
 
 @main.command(name="update", epilog=EXIT_CODES)
 @BOOKS
-@click.option(
+@path_option(
     "-o",
     "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
     help="Write the result here instead of over BOOK (one BOOK only; an existing file only "
     "with --force).",
 )
@@ -115,23 +110,11 @@ def update_cmd(
 
 @main.command(name="due", epilog=EXIT_CODES)
 @BOOKS
-@click.option(
-    "--days",
-    type=click.IntRange(0, 3660),
-    default=None,
-    metavar="N",
-    help="Due within this many days (default: the Settings value, 7).",
+@count_option(
+    "--days", low=0, high=3660, help="Due within this many days (default: the Settings value, 7)."
 )
-@click.option(
-    "--limit", type=click.IntRange(1), default=None, metavar="N", help="The first N only."
-)
-@click.option(
-    "--priority",
-    type=click.IntRange(1, 9),
-    default=None,
-    metavar="N",
-    help="Priorities up to this one (1 is the most urgent).",
-)
+@count_option("--limit", help="The first N only.")
+@count_option("--priority", high=9, help="Priorities up to this one (1 is the most urgent).")
 @click.option(
     "--channel",
     default=None,
@@ -139,13 +122,9 @@ def update_cmd(
     help="One channel, in either language: phone/电话, wechat/微信, sms/短信, email/邮件 …",
 )
 @AS_OF
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
-    help="table fits the terminal (long text shortened); csv and json keep every word.",
+@formats(
+    "table fits the terminal (long text shortened); csv and json keep every word.",
+    ("table", "csv", "json"),
 )
 @KEEP_GOING
 @LANG

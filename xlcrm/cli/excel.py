@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .group import FORCE, LANG, main, say, speak
+from .group import FORCE, LANG, main, path_option, say, speak
 
 
 @main.command(name="excel")
@@ -26,10 +26,9 @@ def excel_cmd(book: Path, force: bool, lang: str | None) -> None:
 
 
 @main.command(name="lite")
-@click.option(
+@path_option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
+    folder=True,
     help="Write main.py and requirements.txt into this folder (default: print them).",
 )
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)

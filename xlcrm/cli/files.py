@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from .group import FORCE, LANG, NEW_LANG, main, say, speak
+from .group import FORCE, LANG, NEW_LANG, formats, main, say, speak
 from .progress import Progress
 from .text import table
 
@@ -65,7 +65,7 @@ def init(path: Path, lang: str, demo: int | None, seed: int, force: bool, quiet:
 
 @main.command()
 @click.argument("book", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@formats("text for people; json: the same list, for scripts.")
 @LANG
 def backups(book: Path, fmt: str, lang: str | None) -> None:
     """List the backups xlcrm kept of BOOK, newest first (restore one with `xlcrm restore`)."""

@@ -88,12 +88,18 @@ AS_OF = click.option(
 )
 FORCE = click.option("--force", is_flag=True, help="Replace an existing file (kept as a backup).")
 BOOKS = click.argument("books", nargs=-1, required=True, type=click.Path(path_type=str))
-JOBS = click.option(
+
+
+def count_option(*names: str, low: int = 1, high: int | None = None, help: str):
+    """An optional whole number N within bounds (click words the refusal of any other)."""
+    kind = click.IntRange(low, high)
+    return click.option(*names, type=kind, default=None, metavar="N", help=help)
+
+
+JOBS = count_option(
     "-j",
     "--jobs",
-    type=click.IntRange(1, 512),
-    default=None,
-    metavar="N",
+    high=512,
     help="Books at once, each in its own process (default: one per core, never more than "
     "the books).",
 )
@@ -104,3 +110,23 @@ KEEP_GOING = click.option(
     help="Leave rows with errors out, compute the rest (update: list problems in a Problems "
     "sheet).",
 )
+
+
+def formats(help: str, choices: tuple[str, ...] = ("text", "json")):
+    """``--format``: the first choice (for people) by default, then what scripts read."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(list(choices)),
+        default=choices[0],
+        show_default=True,
+        help=help,
+    )
+
+
+def path_option(*names: str, folder: bool = False, help: str):
+    """An optional file (or, with ``folder``, folder) to write to."""
+    from pathlib import Path
+
+    kind = click.Path(file_okay=not folder, dir_okay=folder, path_type=Path)
+    return click.option(*names, type=kind, default=None, help=help)

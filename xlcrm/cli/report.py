@@ -10,33 +10,20 @@ from pathlib import Path
 
 import click
 
-from .group import AS_OF, EXIT_CODES, KEEP_GOING, LANG, main, say, speak
+from .group import AS_OF, EXIT_CODES, KEEP_GOING, LANG, formats, main, path_option, say, speak
 from .text import table
 
 
 @main.command(name="report", epilog=EXIT_CODES)
 @click.argument("book", type=click.Path(dir_okay=False, path_type=Path))
 @AS_OF
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people; json: the same figures as numbers, for scripts.",
+@formats("text for people; json: the same figures as numbers, for scripts.")
+@path_option(
+    "--png", "png", folder=True, help="Also write the charts as PNG images into this folder."
 )
-@click.option(
-    "--png",
-    "png",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Also write the charts as PNG images into this folder.",
-)
-@click.option(
+@path_option(
     "--html",
     "html_out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
     help="Also write one self-contained HTML page (charts inside) to this file.",
 )
 @KEEP_GOING

@@ -17,17 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import raw
 from ..problems import WARNING, sheet_problem
-from ..raw import (
-    HEAD_ROWS,
-    OddCell,
-    RawBook,
-    RawColumn,
-    RawSheet,
-    match_columns,
-    missing_sheets,
-    pick_header,
-)
 from ..schema import SHEET_KEYS, SheetSpec, match_sheet_name, sheet_spec
 from ..values import EXCEL_ERROR_TEXT as EXCEL_ERRORS
 from ..xlsx.cellref import col_letter
@@ -46,7 +37,7 @@ class Grid:
     left: int = 1
 
 
-def raw_book(grids: Sequence[Grid], kinds: tuple[str, ...] = SHEET_KEYS) -> RawBook:
+def raw_book(grids: Sequence[Grid], kinds: tuple[str, ...] = SHEET_KEYS) -> raw.RawBook:
     """The xlcrm sheets among an open workbook's sheets, read as the file reader reads them.
     Raises BookError when Customers or Sales is missing or a header cannot be found."""
     located: dict[str, Grid] = {}
@@ -54,9 +45,9 @@ def raw_book(grids: Sequence[Grid], kinds: tuple[str, ...] = SHEET_KEYS) -> RawB
         key = match_sheet_name(g.name)
         if key is not None and key not in located:
             located[key] = g
-    problems = missing_sheets(located, kinds)
+    problems = raw.missing_sheets(located, kinds)
     sheets = {k: raw_sheet(located[k], sheet_spec(k)) for k in located if k in kinds}
-    return RawBook(None, sheets, False, problems)  # type: ignore[arg-type]
+    return raw.RawBook(None, sheets, False, problems)  # type: ignore[arg-type]
 
 
 def header_cells(grid: Grid, row: int) -> dict[int, str]:
@@ -72,13 +63,13 @@ def header_cells(grid: Grid, row: int) -> dict[int, str]:
     return out
 
 
-def raw_sheet(grid: Grid, spec: SheetSpec) -> RawSheet:
+def raw_sheet(grid: Grid, spec: SheetSpec) -> raw.RawSheet:
     head = {grid.top + i: header_cells(grid, grid.top + i) for i in range(len(grid.rows))}
     head = {r: cells for r, cells in head.items() if cells}
-    first = dict(list(head.items())[:HEAD_ROWS])
-    header_row = pick_header(first, spec, grid.name)
+    first = dict(list(head.items())[: raw.HEAD_ROWS])
+    header_row = raw.pick_header(first, spec, grid.name)
     header = head[header_row]
-    ours, user, problems = match_columns(spec, header, grid.name, header_row)
+    ours, user, problems = raw.match_columns(spec, header, grid.name, header_row)
     wanted = [c.key for c in spec.columns if c.key in ours]
     body = list(grid.rows[header_row + 1 - grid.top :])
     cells = {k: _column(body, ours[k][0] - grid.left) for k in wanted}
@@ -96,8 +87,8 @@ def raw_sheet(grid: Grid, spec: SheetSpec) -> RawSheet:
         values = [v for v, f in zip(cells[k][:last], keep, strict=True) if f]
         typed, odd = typed_column(values, spec.column(k).kind, index)
         col, text = ours[k]
-        columns[k] = RawColumn(k, col_letter(col), text, typed, odd)
-    return RawSheet(spec.key, grid.name, header_row, index, columns, user, None, problems)
+        columns[k] = raw.RawColumn(k, col_letter(col), text, typed, odd)
+    return raw.RawSheet(spec.key, grid.name, header_row, index, columns, user, None, problems)
 
 
 def _column(body: Sequence[Sequence[Any]], j: int) -> list[Any]:
@@ -111,7 +102,7 @@ def _blank(v: Any) -> bool:
 def typed_column(values: list[Any], kind: str, index: pd.Index) -> tuple[pd.Series, dict]:
     """The column typed as the fast reader types it (dates, floats, or text as shown), with
     the cells that type cannot hold as ``OddCell``s by Excel row."""
-    odd: dict[int, OddCell] = {}
+    odd: dict[int, raw.OddCell] = {}
     rows = index.tolist()
     if kind == "date":
         out: list[Any] = []
@@ -135,22 +126,22 @@ def typed_column(values: list[Any], kind: str, index: pd.Index) -> tuple[pd.Seri
     text: list[str | None] = []
     for r, v in zip(rows, values, strict=True):
         if isinstance(v, str) and v in EXCEL_ERRORS:
-            odd[r] = OddCell("error", v)
+            odd[r] = raw.OddCell("error", v)
             text.append(None)
         else:
             text.append(shown(v))
     return pd.Series(text, index=index, dtype="string"), odd
 
 
-def _odd(odd: dict[int, OddCell], row: int, v: Any) -> None:
+def _odd(odd: dict[int, raw.OddCell], row: int, v: Any) -> None:
     if v is None:
         return
     if isinstance(v, str):
-        odd[row] = OddCell("error" if v in EXCEL_ERRORS else "text", v)
+        odd[row] = raw.OddCell("error" if v in EXCEL_ERRORS else "text", v)
     elif isinstance(v, bool):
-        odd[row] = OddCell("bool", "TRUE" if v else "FALSE")
+        odd[row] = raw.OddCell("bool", "TRUE" if v else "FALSE")
     else:
-        odd[row] = OddCell("other", shown(v) or "")
+        odd[row] = raw.OddCell("other", shown(v) or "")
 
 
 def shown(v: Any) -> str | None:
