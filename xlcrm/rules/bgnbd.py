@@ -11,8 +11,9 @@ References (equation numbers are the papers'):
 
 Per customer: ``x`` repeat purchases (purchase days after the first), ``tx`` the time of the
 last one and ``T`` the time observed, both from the first purchase. Everything is computed
-in log space with ``scipy.special`` (no overflow for frequent buyers); identical customers
-are fitted once, with their count as a weight.
+in log space (no overflow for frequent buyers), with the special functions of
+``specfun.py`` and the minimiser of ``bfgs.py``; identical customers are fitted once, with
+their count as a weight.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, special
+
+from . import specfun
+from .bfgs import minimise
 
 
 @dataclass(frozen=True)
@@ -47,20 +50,11 @@ def _unique(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
 
 
 def _fit(neg_ll, start: np.ndarray) -> tuple[np.ndarray, float, bool]:
-    """Minimise over log-parameters (they stay positive) by L-BFGS-B, ``neg_ll`` giving the
-    value and its gradient."""
-    found = optimize.minimize(
-        neg_ll,
-        start,
-        jac=True,
-        method="L-BFGS-B",
-        options={"ftol": 1e-15, "gtol": 1e-9, "maxiter": 2000},
-    )
+    """Minimise over log-parameters (they stay positive), ``neg_ll`` giving the value and
+    its gradient."""
+    found = minimise(neg_ll, start)
     finite = bool(np.all(np.isfinite(found.x)) and np.isfinite(found.fun))
-    # a line search that cannot improve on a point whose gradient is flat is at the optimum
-    # (the tolerance asked for is tighter than the arithmetic): that counts as converged
-    flat = finite and float(np.max(np.abs(found.jac))) < 1e-4 * max(1.0, abs(found.fun))
-    return np.exp(found.x), float(found.fun), finite and (bool(found.success) or flat)
+    return np.exp(found.x), float(found.fun), finite and found.converged
 
 
 # --- BG/NBD --------------------------------------------------------------------------------
@@ -96,7 +90,7 @@ def fit_bgnbd(x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> Fit:
     repeat = ux > 0
     xs = np.where(repeat, ux, 1.0)
     levels, at = np.unique(ux, return_inverse=True)
-    dg = special.digamma
+    dg = specfun.digamma
 
     def dgx(c: float) -> np.ndarray:  # digamma(c + x), computed on x's few values
         return dg(c + levels)[at]
@@ -132,7 +126,7 @@ def _common(
 ) -> np.ndarray:
     """The factor both terms of eq. (6) share, in logs. It depends on the customer only
     through x, which takes few values: the special functions run on those."""
-    gl = special.gammaln
+    gl = specfun.gammaln
     if levels is None:
         levels, at = np.unique(x, return_inverse=True)
     per = gl(r + levels) + gl(b + levels) - gl(a + b + levels)
@@ -152,7 +146,7 @@ def probability_alive(p: dict[str, float], x, tx, T) -> np.ndarray:
     a customer with no repeat purchase is alive by the model's assumption (a drop-out happens
     only right after a purchase)."""
     x = np.asarray(x, dtype=np.float64)
-    return special.expit(-_gone_log_odds(p, x, tx, T))
+    return specfun.expit(-_gone_log_odds(p, x, tx, T))
 
 
 def expected_purchases(p: dict[str, float], t: float, x, tx, T) -> np.ndarray:
@@ -164,27 +158,35 @@ def expected_purchases(p: dict[str, float], t: float, x, tx, T) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
     T = np.asarray(T, dtype=np.float64)
     z = t / (alpha + T + t)
-    hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, z)
-    shrink = np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t)))
-    first = (a + b + x - 1) / (a - 1) * (1 - shrink * hyp)
-    out = first * special.expit(-_gone_log_odds(p, x, tx, T))
+    # ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; z) is, by Euler's transformation
+    # 2F1(A, B; C; z) = (1-z)^(C-A-B) 2F1(C-A, C-B; C; z), (1-z)^(a-1) times a series whose
+    # first two parameters do not grow with x: it converges like z^n for every customer
+    hyp = specfun.hyp2f1_series(a + b - 1 - r, a - 1, a + b + x - 1, z)
+    first = (a + b + x - 1) / (a - 1) * (1 - np.exp((a - 1) * np.log1p(-z)) * hyp)
+    out = first * specfun.expit(-_gone_log_odds(p, x, tx, T))
     return np.where(np.isfinite(out), out, np.nan)
 
 
 # --- Gamma-Gamma ---------------------------------------------------------------------------
 
 
-def gamma_gamma_log_likelihood(p: float, q: float, v: float, x, m) -> np.ndarray:
+def gamma_gamma_log_likelihood(
+    p: float, q: float, v: float, x, m, levels=None, at=None
+) -> np.ndarray:
     """Each repeat buyer's log-likelihood of the mean ``m`` of their ``x`` repeat purchases
     (Fader & Hardie 2013, eq. 3, with the mean's density):
 
     G(px+q) / (G(px) G(q)) * v^q * m^(px-1) * x^(px) / (v + x m)^(px+q)
+
+    The gamma functions depend on the customer only through x: they run on its few values.
     """
-    gl = special.gammaln
+    gl = specfun.gammaln
+    x = np.asarray(x, dtype=np.float64)
+    if levels is None:
+        levels, at = np.unique(x, return_inverse=True)
     px = p * x
     return (
-        gl(px + q)
-        - gl(px)
+        (gl(p * levels + q) - gl(p * levels))[at]
         - gl(q)
         + q * np.log(v)
         + (px - 1) * np.log(m)
@@ -195,17 +197,21 @@ def gamma_gamma_log_likelihood(p: float, q: float, v: float, x, m) -> np.ndarray
 
 def fit_gamma_gamma(x: np.ndarray, m: np.ndarray) -> Fit:
     (ux, um), w = _unique(x, m)
-    dg = special.digamma
+    levels, at = np.unique(ux, return_inverse=True)
+    log_xm = np.log(um) + np.log(ux)
+    dg = specfun.digamma
 
     def neg_ll(log_params: np.ndarray) -> tuple[float, np.ndarray]:
         p, q, v = np.exp(log_params)
-        total = -(w * gamma_gamma_log_likelihood(p, q, v, ux, um)).sum()
+        ll = gamma_gamma_log_likelihood(p, q, v, ux, um, levels, at)
+        total = -(w * ll).sum()
         if not np.isfinite(total):
             return 1e300, np.zeros(3)
-        px, spent = p * ux, v + ux * um
-        d_p = ux * (dg(px + q) - dg(px) + np.log(um) + np.log(ux) - np.log(spent))
-        d_q = dg(px + q) - dg(q) + np.log(v) - np.log(spent)
-        d_v = q / v - (px + q) / spent
+        spent = v + ux * um
+        dg_pxq, dg_px = dg(p * levels + q)[at], dg(p * levels)[at]
+        d_p = ux * (dg_pxq - dg_px + log_xm - np.log(spent))
+        d_q = dg_pxq - dg(q) + np.log(v) - np.log(spent)
+        d_v = q / v - (p * ux + q) / spent
         grad = np.array([(w * d).sum() for d in (d_p, d_q, d_v)])
         return float(total), -grad * np.array([p, q, v])
 

@@ -16,7 +16,7 @@ one cannot leave before buying again, which says nothing), but does get the rest
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,10 +25,16 @@ from ..book import Book
 from ..keys import align
 from ..problems import Problem, note
 from .base import declare
+from .bgnbd import (
+    Fit,
+    clv,
+    expected_order_value,
+    expected_purchases,
+    fit_bgnbd,
+    fit_gamma_gamma,
+    probability_alive,
+)
 from .facts import _cached, orders, sales_in_scope
-
-if TYPE_CHECKING:
-    from .bgnbd import Fit
 
 OUTPUTS = declare("p_alive expected_purchases expected_order_value clv")
 WEEK = 7.0  # days: the models' time unit (the CDNOW results are in weeks)
@@ -107,8 +113,6 @@ def model(book: Book) -> Model:
             return Model(why_not="too_few_customers", params={"count": len(h), "need": need_c})
         if len(repeat) < need_r:
             return Model(why_not="too_few_repeat", params={"count": len(repeat), "need": need_r})
-        from .bgnbd import fit_bgnbd, fit_gamma_gamma  # scipy: only for a book to fit
-
         bg = fit_bgnbd(h["x"].to_numpy(), h["tx"].to_numpy(), h["T"].to_numpy())
         spenders = repeat[repeat["m"] > 0]
         gg = fit_gamma_gamma(spenders["x"].to_numpy(), spenders["m"].to_numpy())
@@ -127,8 +131,6 @@ def compute(book: Book, so_far: pd.DataFrame) -> pd.DataFrame:
     fitted = model(book)
     if fitted.bg is None:
         return out
-    from .bgnbd import clv, expected_order_value, expected_purchases, probability_alive
-
     s = book.settings
     h = history(book)
     x, tx, T, m = (h[k].to_numpy(dtype=float) for k in ("x", "tx", "T", "m"))
