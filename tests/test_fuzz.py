@@ -160,7 +160,7 @@ SNIPPETS = [
 @pytest.mark.parametrize("part", XML_PARTS)
 def test_xml_parts(part, base, check):
     # the parts every read and write goes through get more examples than the optional sheets
-    n = 30 if part in (*SHEETS[:2], *XML_PARTS[len(SHEETS) :]) and part != "xl/styles.xml" else 15
+    n = 20 if part in (*SHEETS[:2], *XML_PARTS[len(SHEETS) :]) and part != "xl/styles.xml" else 10
     fuzz(n)(given(st.data())(lambda data: mutate_xml(members(base), part, data, check)))()
 
 
@@ -187,7 +187,7 @@ VALUES = st.one_of(
 @pytest.mark.parametrize("batch", [0, 1, 2])
 def test_cell_values(part, batch, base, check):
     parts = members(base)
-    fuzz(25)(given(st.data())(lambda data: mutate_cells(parts, part, data, batch, check)))()
+    fuzz(15)(given(st.data())(lambda data: mutate_cells(parts, part, data, batch, check)))()
 
 
 def mutate_cells(base_parts, part, data, batch, check):

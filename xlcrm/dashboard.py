@@ -69,6 +69,8 @@ def add_sheet(wb, layout: Layout, lang: str) -> None:
     bold = wb.add_format({"bold": True})
     head = wb.add_format({"bold": True, "bg_color": "#E2EFDA", "border": 1})
     pct = wb.add_format({"num_format": "0.0%"})
+    money = wb.add_format({"num_format": "#,##0.00"})
+    whole = wb.add_format({"num_format": "#,##0"})
     ws.set_column(0, 0, 34)
     ws.set_column(1, 3, 14)
     ws.write_string(0, 0, say("title.dashboard", lang), bold)
@@ -100,6 +102,8 @@ def add_sheet(wb, layout: Layout, lang: str) -> None:
         )
         chart.set_title({"name": title})
         chart.set_legend({"none": True})
+        if columns[-1][2] is pct:  # shares read as percentages on the value axis too
+            chart.set_y_axis({"num_format": "0%"})
         chart.set_size({"width": 480, "height": 260})
         ws.insert_chart(row, 5, chart)
         row = max(last + 3, row + 15)
@@ -121,7 +125,7 @@ def add_sheet(wb, layout: Layout, lang: str) -> None:
             (
                 say("ui.report.revenue", lang),
                 lambda label, r: f'=SUMIF({layout.ref("pyramid")},"{label}",{rev})',
-                None,
+                money,
             ),
             (
                 say("ui.report.head.revenue_share", lang),
@@ -152,9 +156,9 @@ def add_sheet(wb, layout: Layout, lang: str) -> None:
     )
     ws.write_string(row, 0, say("ui.dashboard.points", lang), bold)
     ws.write_string(row + 1, 0, say("ui.report.points_outstanding", lang))
-    ws.write_formula(row + 1, 1, f'=SUMIF({layout.ref("points_balance")},">0")')
+    ws.write_formula(row + 1, 1, f'=SUMIF({layout.ref("points_balance")},">0")', whole)
     ws.write_string(row + 2, 0, say("ui.report.points_expiring", lang))
-    ws.write_formula(row + 2, 1, f"=SUM({layout.ref('points_expiring')})")
+    ws.write_formula(row + 2, 1, f"=SUM({layout.ref('points_expiring')})", whole)
 
 
 def layout_of(pkg: Package) -> Layout:
