@@ -35,3 +35,14 @@ def test_the_documentation_site_builds_strictly(tmp_path):
     assert "--keep-going" in cli and "xlcrm report" in cli
     trouble = (tmp_path / "site" / "troubleshooting" / "index.html").read_text("utf-8")
     assert "unknown_customer" in trouble and "dashboard_needs_update" in trouble
+
+
+def test_the_fonts_the_docs_name_are_the_fonts_the_charts_look_for():
+    import re
+
+    from xlcrm.present.report import CJK_FONTS
+
+    text = (ROOT / "docs" / "troubleshooting.md").read_text("utf-8")
+    para = next(p for p in text.split("\n- ") if "the first of these that is installed" in p)
+    listed = re.search(r"installed — (.*?)\. Windows", " ".join(para.split())).group(1)
+    assert [n.strip() for n in listed.split(",")] == list(CJK_FONTS)

@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -230,3 +231,40 @@ def test_settings_ask_for_the_dashboard_on_every_update(tmp_path):
     assert core == f"=COUNTIF('Customers'!${letter}:${letter},\"Core\")"
     with zipfile.ZipFile(path) as z:
         assert len([n for n in z.namelist() if n.startswith("xl/charts/chart")]) == 4
+
+
+NO_MATPLOTLIB = r"""
+import importlib.abc, importlib.util, sys
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name.split(".")[0] == "matplotlib":
+            raise ImportError(name + " is not installed")
+sys.meta_path.insert(0, Block())
+find = importlib.util.find_spec
+importlib.util.find_spec = lambda name, *a: None if name == "matplotlib" else find(name, *a)
+from xlcrm.cli import main
+sys.argv = ["xlcrm", *sys.argv[1:]]
+main()
+"""
+
+
+@pytest.mark.parametrize("lang, words", [("en", "need matplotlib"), ("zh", "需要 matplotlib")])
+def test_charts_without_matplotlib_say_what_to_install(tmp_path, lang, words):
+    path = tmp_path / "book.xlsx"
+    xlcrm.init_workbook(path, lang=lang, demo=40, seed=1)
+    script = NO_MATPLOTLIB
+    for extra in (["--png", str(tmp_path / "png")], ["--html", str(tmp_path / "r.html")]):
+        res = subprocess.run(
+            [sys.executable, "-c", script, "report", str(path), *extra],
+            capture_output=True,
+            text=True,
+        )
+        assert res.returncode == 2, res.stderr
+        assert words in res.stderr and 'pip install "xlcrm[report]"' in res.stderr
+        assert "Traceback" not in res.stderr and "unexpected" not in res.stderr
+    assert not (tmp_path / "png").exists() and not (tmp_path / "r.html").exists()
+    # the text report needs nothing more
+    res = subprocess.run(
+        [sys.executable, "-c", script, "report", str(path)], capture_output=True, text=True
+    )
+    assert res.returncode == 0 and res.stdout.strip(), res.stderr

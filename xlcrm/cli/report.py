@@ -4,6 +4,7 @@ images and as one HTML page."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -44,6 +45,11 @@ def report_cmd(
     from ..present.report import chart_font, report_html, sections, write_charts
 
     speak(lang)
+    if (png or html_out) and importlib.util.find_spec("matplotlib") is None:
+        from ..filedoor import guess_lang
+
+        click.echo(say("ui.report.needs_matplotlib", lang or guess_lang(book)), err=True)
+        sys.exit(2)  # before the book is read: nothing asked for can be made
     r = report(book, as_of=as_of, lang=lang, keep_going=keep_going)
     if r.figures is None:
         for p in r.errors:
