@@ -196,31 +196,24 @@ def _not_found(kind: str, path: Path, options: dict[str, Any]) -> Result:
     return not_found(kind, path, options.get("lang"))
 
 
-def due_many(
-    paths: Iterable[str | os.PathLike],
-    jobs: int | None = None,
-    on_progress: Progress | None = None,
-    **options: Any,
-) -> BatchResult:
-    """``xlcrm.due`` on every book found in ``paths``."""
-    return run_many("due", paths, jobs, on_progress, **options)
+def _many(kind: str, doc: str) -> Callable[..., BatchResult]:
+    """``xlcrm.<kind>_many``: the batch runner for one command, as a public function."""
+
+    def many(
+        paths: Iterable[str | os.PathLike],
+        jobs: int | None = None,
+        on_progress: Progress | None = None,
+        **options: Any,
+    ) -> BatchResult:
+        return run_many(kind, paths, jobs, on_progress, **options)
+
+    many.__name__ = many.__qualname__ = f"{kind}_many"
+    many.__doc__ = doc
+    return many
 
 
-def update_many(
-    paths: Iterable[str | os.PathLike],
-    jobs: int | None = None,
-    on_progress: Progress | None = None,
-    **options: Any,
-) -> BatchResult:
-    """``xlcrm.update`` on every book found in ``paths`` (files, patterns, folders)."""
-    return run_many("update", paths, jobs, on_progress, **options)
-
-
-def validate_many(
-    paths: Iterable[str | os.PathLike],
-    jobs: int | None = None,
-    on_progress: Progress | None = None,
-    **options: Any,
-) -> BatchResult:
-    """``xlcrm.validate`` on every book found in ``paths``."""
-    return run_many("validate", paths, jobs, on_progress, **options)
+due_many = _many("due", "``xlcrm.due`` on every book found in ``paths``.")
+update_many = _many(
+    "update", "``xlcrm.update`` on every book found in ``paths`` (files, patterns, folders)."
+)
+validate_many = _many("validate", "``xlcrm.validate`` on every book found in ``paths``.")

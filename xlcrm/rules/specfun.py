@@ -30,27 +30,29 @@ def _shifted(x) -> tuple[np.ndarray, np.ndarray]:
     return x + low.sum(axis=-1), np.where(low, steps, np.nan)
 
 
-def gammaln(x) -> np.ndarray:
-    """log Gamma(x) for x > 0."""
+def _series(x, coefficients: tuple[float, ...]):
+    """x shifted (see ``_shifted``), 1/y and the even power series in 1/y both asymptotic
+    expansions below share."""
     y, passed = _shifted(x)
     inv = 1.0 / y
     inv2 = inv * inv
     series = np.zeros_like(y)
-    for c in reversed(_STIRLING):
+    for c in reversed(coefficients):
         series = series * inv2 + c
+    return y, passed, inv, series
+
+
+def gammaln(x) -> np.ndarray:
+    """log Gamma(x) for x > 0."""
+    y, passed, inv, series = _series(x, _STIRLING)
     out = (y - 0.5) * np.log(y) - y + _HALF_LOG_2PI + series * inv
     return out - np.log(np.nanprod(passed, axis=-1))
 
 
 def digamma(x) -> np.ndarray:
     """psi(x) = d/dx log Gamma(x), for x > 0."""
-    y, passed = _shifted(x)
-    inv = 1.0 / y
-    inv2 = inv * inv
-    series = np.zeros_like(y)
-    for c in reversed(_DIGAMMA):
-        series = series * inv2 + c
-    return np.log(y) - 0.5 * inv - series * inv2 - np.nansum(1.0 / passed, axis=-1)
+    y, passed, inv, series = _series(x, _DIGAMMA)
+    return np.log(y) - 0.5 * inv - series * inv * inv - np.nansum(1.0 / passed, axis=-1)
 
 
 def expit(x) -> np.ndarray:
