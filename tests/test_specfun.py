@@ -92,3 +92,26 @@ def test_the_minimiser_finds_minima_known_by_hand():
 def test_the_minimiser_says_when_it_did_not_converge():
     found = minimise(lambda v: (float(-v[0]), np.array([-1.0])), np.zeros(1), maxiter=20)
     assert not found.converged  # unbounded below: no minimum to find
+
+
+def test_data_that_do_not_pin_the_model_down_stay_within_bounds_and_out_of_noise():
+    from scipy import optimize
+
+    from xlcrm.rules.bgnbd import LOG_BOUND, fit_bgnbd, fit_gamma_gamma, gamma_gamma_log_likelihood
+
+    same = np.full(200, 3.0)  # every customer alike: no spread to fit
+    for fit in (fit_bgnbd(same, same * 7, same * 13), fit_gamma_gamma(same, same * 17)):
+        assert np.isfinite(fit.log_likelihood)
+        assert all(abs(np.log(v)) <= LOG_BOUND + 1e-9 for v in fit.params.values())
+    assert not fit_gamma_gamma(same, same * 17).converged  # no spread in spend at all
+    # spend with no gamma shape: the likelihood rises along a ridge towards q, v -> infinity;
+    # the fit must climb at least as high as scipy's L-BFGS-B, and not to a spurious value
+    m = np.random.default_rng(0).uniform(10, 1000, 100)
+    x = np.full(100, 2.0)
+    got = fit_gamma_gamma(x, m)
+
+    def neg(log_params):
+        return -gamma_gamma_log_likelihood(*np.exp(log_params), x, m).sum()
+
+    ref = optimize.minimize(neg, np.zeros(3), method="L-BFGS-B", bounds=[(-25, 25)] * 3)
+    assert got.converged and -ref.fun - 1e-6 <= got.log_likelihood <= -ref.fun + 0.1

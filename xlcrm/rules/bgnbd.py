@@ -49,10 +49,22 @@ def _unique(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
     return [c[starts] for c in cols], counts
 
 
+LOG_BOUND = 25.0  # parameters within e^-25..e^25 (about 1e-11..7e10)
+
+
 def _fit(neg_ll, start: np.ndarray) -> tuple[np.ndarray, float, bool]:
     """Minimise over log-parameters (they stay positive), ``neg_ll`` giving the value and
-    its gradient."""
-    found = minimise(neg_ll, start)
+    its gradient. Data that do not pin a model down (every customer alike, spend with no
+    spread) send the parameters off together towards 0 or infinity, where the likelihood's
+    large terms cancel into noise that can look like an improvement; outside the bounds a
+    step counts as a failed one, and a fit stuck at a bound does not converge."""
+
+    def bounded(log_params: np.ndarray) -> tuple[float, np.ndarray]:
+        if np.max(np.abs(log_params)) > LOG_BOUND:
+            return np.inf, np.zeros_like(log_params)
+        return neg_ll(log_params)
+
+    found = minimise(bounded, start)
     finite = bool(np.all(np.isfinite(found.x)) and np.isfinite(found.fun))
     return np.exp(found.x), float(found.fun), finite and found.converged
 
