@@ -13,27 +13,17 @@ import tempfile
 from pathlib import Path
 
 from PIL import Image, ImageChops
+from xlsxparts import libreoffice_convert
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def sheet_png(book: Path, sheet_index: int, soffice: str, out: Path, dpi: int = 60) -> Path:
+def sheet_png(book: Path, sheet_index: int, out: Path, dpi: int = 60) -> Path:
     """One sheet of the book as LibreOffice prints it (each sheet on one page), cropped to
     what is on it."""
     work = Path(tempfile.mkdtemp(prefix="xlcrm-shot-"))
-    subprocess.run(
-        [
-            soffice,
-            "--headless",
-            "--convert-to",
-            'pdf:calc_pdf_Export:{"SinglePageSheets":{"type":"boolean","value":"true"}}',
-            "--outdir",
-            str(work),
-            str(book),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=240,
+    libreoffice_convert(
+        book, work, 'pdf:calc_pdf_Export:{"SinglePageSheets":{"type":"boolean","value":"true"}}'
     )
     pdftoppm = shutil.which("pdftoppm")
     if pdftoppm is None:
@@ -83,7 +73,7 @@ def main() -> None:
         xlcrm.init_workbook(book, demo=300, seed=7)
         xlcrm.update(book, backup=False)
         names = openpyxl.load_workbook(book, read_only=True).sheetnames
-        sheet_png(book, names.index("Dashboard"), soffice, img / "dashboard.png", dpi=150)
+        sheet_png(book, names.index("Dashboard"), img / "dashboard.png", dpi=150)
         report = xlcrm.report(book)
         for path in write_charts(report, Path(tmp) / "charts"):
             shutil.copy(path, img / f"report-{path.name}")

@@ -221,31 +221,30 @@ def peak_mb_of(code: str) -> tuple[str, int]:
     return out.stdout, int(last[-1]) if last else -1
 
 
-def test_far_apart_cells_are_refused_before_any_grid_is_built(tmp_path):
-    path = corner_book(tmp_path / "corner.xlsx")
-    refused_in_one_line(path, "reaches row 1,048,576 and column XFD: 17,179,869,184 cells")
+def refused_within_memory(call: str, path: Path, fatal: str) -> None:
+    """``xlcrm.<call>`` in a process of its own refuses the book (exit 2, ``fatal``) with its
+    peak memory under 2 GB."""
     code = (
         "import resource, xlcrm\n"
-        f"r = xlcrm.update({str(path)!r})\n"
+        f"r = xlcrm.{call}({str(path)!r})\n"
         "print(r.exit_code, r.fatal_code)\n"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
     )
     out, peak = peak_mb_of(code)
-    assert out.startswith("2 too_many_cells") and 0 < peak < 2048, out
+    assert out.startswith(f"2 {fatal}") and 0 < peak < 2048, out
+
+
+def test_far_apart_cells_are_refused_before_any_grid_is_built(tmp_path):
+    path = corner_book(tmp_path / "corner.xlsx")
+    refused_in_one_line(path, "reaches row 1,048,576 and column XFD: 17,179,869,184 cells")
+    refused_within_memory("update", path, "too_many_cells")
 
 
 def test_a_sheet_that_inflates_past_what_the_directory_says_is_refused(tmp_path):
     path = understated_book(tmp_path / "liar.xlsx", 40 * 1024**2)
     # the first look at the part already inflates past the 600 bytes claimed: damaged
     refused_in_one_line(path, "liar.xlsx is damaged or incomplete")
-    code = (
-        "import resource, xlcrm\n"
-        f"r = xlcrm.validate({str(path)!r})\n"
-        "print(r.exit_code, r.fatal_code)\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
-    )
-    out, peak = peak_mb_of(code)
-    assert out.startswith("2 damaged") and 0 < peak < 2048, out
+    refused_within_memory("validate", path, "damaged")
 
 
 def test_a_sheet_inflating_past_the_limit_is_refused_while_inflating(tmp_path, monkeypatch):

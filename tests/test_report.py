@@ -22,6 +22,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 from screenshots import sheet_png
+from xlsxparts import libreoffice_convert, libreoffice_csv
 
 import xlcrm
 from xlcrm.cli import main
@@ -131,22 +132,8 @@ def test_the_dashboard_recalculates_in_libreoffice_and_its_charts_render(demo, t
     with zipfile.ZipFile(path) as z:
         charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
     assert len(charts) == 4
-    out = tmp_path / "lo"
-    subprocess.run(
-        [
-            soffice,
-            "--headless",
-            "--convert-to",
-            "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
-            "--outdir",
-            str(out),
-            str(path),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=240,
-    )
-    lines = (out / "book-Dashboard.csv").read_text("utf-8").splitlines()
+    text = libreoffice_csv(path, tmp_path / "lo", sheet=names.index("Dashboard") + 1)
+    lines = text.splitlines()
     cells = {row.split(",")[0]: row.split(",")[1:] for row in lines if row}
     rows = written(path)
     assert int(cells["Core"][0]) == sum(r["Value class"] == "Core" for r in rows)
@@ -164,7 +151,7 @@ def test_the_dashboard_recalculates_in_libreoffice_and_its_charts_render(demo, t
         if os.environ.get("CI") == "true":
             pytest.fail("pdftoppm (poppler-utils) is missing but CI=true: .ci/run installs it")
         pytest.skip("pdftoppm (poppler-utils) is not installed")
-    picture = sheet_png(path, names.index("Dashboard"), soffice, tmp_path / "dashboard.png")
+    picture = sheet_png(path, names.index("Dashboard"), tmp_path / "dashboard.png")
     r, g, b = np.asarray(Image.open(picture).convert("RGB")).astype(int).transpose(2, 0, 1)
     blue = int(((b > 140) & (r < 110) & (g > 90) & (g < 150)).sum())
     assert blue > 50
@@ -200,12 +187,7 @@ def test_owned_sheets_are_tables_an_accountant_can_filter_and_print(tmp_path, so
         {t for ws in wb.worksheets for t in ws.tables}
     )
     out = tmp_path / "lo"
-    subprocess.run(
-        [soffice, "--headless", "--convert-to", "xlsx", "--outdir", str(out), str(path)],
-        check=True,
-        capture_output=True,
-        timeout=240,
-    )
+    libreoffice_convert(path, out, "xlsx")
     assert "xlcrmDue" in dict(openpyxl.load_workbook(out / "book.xlsx")["Due"].tables.items())
 
 
