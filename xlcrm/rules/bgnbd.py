@@ -82,14 +82,18 @@ def bgnbd_log_likelihood(
     T: np.ndarray,
     levels: np.ndarray | None = None,
     at: np.ndarray | None = None,
+    common: np.ndarray | None = None,
 ) -> np.ndarray:
     """Each customer's log-likelihood, eq. (6) of Fader, Hardie & Lee (2005):
 
     L = B(a, b+x)/B(a, b) * G(r+x) a^r / (G(r) (alpha+T)^(r+x))
         + [x > 0] B(a+1, b+x-1)/B(a, b) * G(r+x) alpha^r / (G(r) (alpha+tx)^(r+x))
+
+    ``common`` is ``_common``'s value when the caller has it already.
     """
     x = np.asarray(x, dtype=np.float64)
-    common = _common(r, alpha, a, b, x, levels, at)
+    if common is None:
+        common = _common(r, alpha, a, b, x, levels, at)
     alive = -(r + x) * np.log(alpha + T)
     repeat = x > 0
     xs = np.where(repeat, x, 1.0)  # keeps log(b + x - 1) finite where the term is dropped
@@ -102,28 +106,32 @@ def fit_bgnbd(x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> Fit:
     repeat = ux > 0
     xs = np.where(repeat, ux, 1.0)
     levels, at = np.unique(ux, return_inverse=True)
-    dg = specfun.digamma
-
-    def dgx(c: float) -> np.ndarray:  # digamma(c + x), computed on x's few values
-        return dg(c + levels)[at]
+    n = len(levels)
 
     def neg_ll(log_params: np.ndarray) -> tuple[float, np.ndarray]:
         r, alpha, a, b = np.exp(log_params)
         common = _common(r, alpha, a, b, ux, levels, at)
-        ll = bgnbd_log_likelihood(r, alpha, a, b, ux, utx, uT, levels, at)
+        ll = bgnbd_log_likelihood(r, alpha, a, b, ux, utx, uT, levels, at, common)
         total = -(w * ll).sum()
         if not np.isfinite(total):
             return 1e300, np.zeros(4)
+        # digamma at r + x, a + b + x and b + x (on x's few values), then at r, a + b and b:
+        # one call, as numpy's cost per call is what counts on so few values
+        psi = specfun.digamma(
+            np.concatenate([r + levels, a + b + levels, b + levels, [r, a + b, b]])
+        )
+        psi_rx, psi_abx, psi_bx = (psi[i * n : (i + 1) * n][at] for i in range(3))
+        psi_r, psi_ab, psi_b = psi[3 * n :]
         # the weights of eq. (6)'s two terms in each customer's likelihood
         alive = -(r + ux) * np.log(alpha + uT)
         w3 = np.exp(alive - ll + common)
         w4 = 1.0 - w3
-        d_r = dgx(r) - dg(r) + np.log(alpha) - w3 * np.log(alpha + uT)
+        d_r = psi_rx - psi_r + np.log(alpha) - w3 * np.log(alpha + uT)
         d_r -= np.where(repeat, w4 * np.log(alpha + utx), 0.0)
         d_alpha = r / alpha - w3 * (r + ux) / (alpha + uT)
         d_alpha -= np.where(repeat, w4 * (r + ux) / (alpha + utx), 0.0)
-        d_a = dg(a + b) - dgx(a + b) + np.where(repeat, w4 / a, 0.0)
-        d_b = dg(a + b) + dgx(b) - dg(b) - dgx(a + b)
+        d_a = psi_ab - psi_abx + np.where(repeat, w4 / a, 0.0)
+        d_b = psi_ab + psi_bx - psi_b - psi_abx
         d_b -= np.where(repeat, w4 / (b + xs - 1), 0.0)
         grad = np.array([(w * d).sum() for d in (d_r, d_alpha, d_a, d_b)])
         return float(total), -grad * np.array([r, alpha, a, b])  # d/d log(theta)
@@ -138,11 +146,14 @@ def _common(
 ) -> np.ndarray:
     """The factor both terms of eq. (6) share, in logs. It depends on the customer only
     through x, which takes few values: the special functions run on those."""
-    gl = specfun.gammaln
     if levels is None:
         levels, at = np.unique(x, return_inverse=True)
-    per = gl(r + levels) + gl(b + levels) - gl(a + b + levels)
-    return per[at] - gl(r) + r * np.log(alpha) + gl(a + b) - gl(b)
+    n = len(levels)
+    # log-gamma at r + x, b + x, a + b + x (on x's few values), r, a + b and b in one call
+    lg = specfun.gammaln(np.concatenate([r + levels, b + levels, a + b + levels, [r, a + b, b]]))
+    per = lg[:n] + lg[n : 2 * n] - lg[2 * n : 3 * n]
+    g_r, g_ab, g_b = lg[3 * n :]
+    return per[at] - g_r + r * np.log(alpha) + g_ab - g_b
 
 
 def _gone_log_odds(p: dict[str, float], x, tx, T) -> np.ndarray:
@@ -161,11 +172,12 @@ def probability_alive(p: dict[str, float], x, tx, T) -> np.ndarray:
     return specfun.expit(-_gone_log_odds(p, x, tx, T))
 
 
-def expected_purchases(p: dict[str, float], t: float, x, tx, T) -> np.ndarray:
+def expected_purchases(p: dict[str, float], t: float | np.ndarray, x, tx, T) -> np.ndarray:
     """E[Y(t) | x, tx, T], purchases in the next ``t``, eq. (10):
 
     (a+b+x-1)/(a-1) * [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; t/(alpha+T+t))]
-    divided by the same denominator as P(alive)."""
+    divided by the same denominator as P(alive). ``t`` may be a column of horizons: a row
+    of results for each."""
     r, alpha, a, b = p["r"], p["alpha"], p["a"], p["b"]
     x = np.asarray(x, dtype=np.float64)
     T = np.asarray(T, dtype=np.float64)
@@ -192,14 +204,16 @@ def gamma_gamma_log_likelihood(
 
     The gamma functions depend on the customer only through x: they run on its few values.
     """
-    gl = specfun.gammaln
     x = np.asarray(x, dtype=np.float64)
     if levels is None:
         levels, at = np.unique(x, return_inverse=True)
+    n = len(levels)
+    # log-gamma at p x + q and p x (on x's few values) and at q, in one call
+    lg = specfun.gammaln(np.concatenate([p * levels + q, p * levels, [q]]))
     px = p * x
     return (
-        (gl(p * levels + q) - gl(p * levels))[at]
-        - gl(q)
+        (lg[:n] - lg[n : 2 * n])[at]
+        - lg[2 * n]
         + q * np.log(v)
         + (px - 1) * np.log(m)
         + px * np.log(x)
@@ -211,7 +225,6 @@ def fit_gamma_gamma(x: np.ndarray, m: np.ndarray) -> Fit:
     (ux, um), w = _unique(x, m)
     levels, at = np.unique(ux, return_inverse=True)
     log_xm = np.log(um) + np.log(ux)
-    dg = specfun.digamma
 
     def neg_ll(log_params: np.ndarray) -> tuple[float, np.ndarray]:
         p, q, v = np.exp(log_params)
@@ -220,9 +233,11 @@ def fit_gamma_gamma(x: np.ndarray, m: np.ndarray) -> Fit:
         if not np.isfinite(total):
             return 1e300, np.zeros(3)
         spent = v + ux * um
-        dg_pxq, dg_px = dg(p * levels + q)[at], dg(p * levels)[at]
+        n = len(levels)
+        psi = specfun.digamma(np.concatenate([p * levels + q, p * levels, [q]]))
+        dg_pxq, dg_px = psi[:n][at], psi[n : 2 * n][at]
         d_p = ux * (dg_pxq - dg_px + log_xm - np.log(spent))
-        d_q = dg_pxq - dg(q) + np.log(v) - np.log(spent)
+        d_q = dg_pxq - psi[2 * n] + np.log(v) - np.log(spent)
         d_v = q / v - (p * ux + q) / spent
         grad = np.array([(w * d).sum() for d in (d_p, d_q, d_v)])
         return float(total), -grad * np.array([p, q, v])
@@ -254,11 +269,8 @@ def clv(
     difference of E[Y] at its end and start) times the expected order value, discounted by
     the monthly rate equivalent to the yearly one."""
     monthly = (1 + yearly_discount) ** (1 / 12) - 1
-    step = 30 / unit_days
-    total = np.zeros(len(np.asarray(x)))
-    before = np.zeros_like(total)
-    for i in range(1, months + 1):
-        now = expected_purchases(bg, i * step, x, tx, T)
-        total += (now - before) * value / (1 + monthly) ** i
-        before = now
-    return total
+    ends = np.arange(1, months + 1, dtype=np.float64)[:, None]  # a row per month
+    # every month's E[Y] in one evaluation: the series runs once over all of them
+    cumulative = expected_purchases(bg, ends * (30 / unit_days), x, tx, T)
+    each = np.diff(cumulative, axis=0, prepend=0.0)
+    return (each * value / (1 + monthly) ** ends).sum(axis=0)

@@ -67,7 +67,8 @@ def hyp2f1_series(A: float, B: float, C: np.ndarray, z: np.ndarray, tol: float =
     transform of eq. 10's function), where the terms shrink about like z^n from the start;
     the elements still running are gathered apart now and then, so a few slow ones do not
     cost the rest."""
-    C = np.broadcast_to(np.asarray(C, dtype=np.float64), np.shape(z)).ravel()
+    shape = np.shape(z)
+    C = np.broadcast_to(np.asarray(C, dtype=np.float64), shape).ravel()
     z = np.asarray(z, dtype=np.float64).ravel()
     out = np.ones_like(z)
     live = np.arange(len(z))
@@ -82,4 +83,4 @@ def hyp2f1_series(A: float, B: float, C: np.ndarray, z: np.ndarray, tol: float =
         if not going.all():
             out[live[~going]] = total[~going]
             live, total, term, c, zz = (v[going] for v in (live, total, term, c, zz))
-    return out.reshape(np.shape(z))
+    return out.reshape(shape)
