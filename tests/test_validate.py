@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 from click.testing import CliRunner
 from conftest import AS_OF, SALES_HEADER, Formula, Text, basic_sheets
@@ -282,3 +283,35 @@ def test_every_default_setting_meets_its_own_rules():
     unchecked = {k: {kk: v for kk, v in p.items() if kk != "default"} for k, p in props.items()}
     assert breaches(defaults(), unchecked) == []
     assert breaches({"dormant_days": -5}, unchecked) == [("dormant_days", "minimum")]
+
+
+def test_a_year_pandas_cannot_hold_is_reported_at_its_cell_by_both_doors(book, tmp_path):
+    """Excel takes dates up to 9999; a Birthday typed in year 9999 or 1500 is a typo in the
+    year, said at its cell, not a run that stops with no answer."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from xlengine import open_book
+
+    import xlcrm.excel
+
+    sheets = basic_sheets()
+    sheets["Customers"][2][4] = dt.datetime(9999, 12, 31)
+    sheets["Customers"][3][4] = Text("1500-01-02")
+    sheets["Sales"][4][0] = dt.date(2300, 1, 1)  # Excel holds no date before 1900
+    path = book(sheets)
+    r = problems(path)
+    far = sorted((p.sheet, p.row, p.column, p.value) for p in r.errors if p.code == "bad_date")
+    assert far == [
+        ("Customers", 3, "E", "9999-12-31"),
+        ("Customers", 4, "E", "1500-01-02"),
+        ("Sales", 5, "A", "2300-01-01"),
+    ]
+    said = [p.message() for p in r.errors if p.code == "bad_date"]
+    assert all("outside 1678 to 2261" in m for m in said)
+    live = xlcrm.excel.validate(open_book(path), as_of=AS_OF)
+    assert sorted(
+        (p.sheet, p.row, p.column, p.value) for p in live.errors if p.code == "bad_date"
+    ) == far
+    zh = xlcrm.validate(path, as_of=AS_OF, lang="zh")
+    assert any("年份超出" in p.message("zh") for p in zh.errors)

@@ -7,13 +7,24 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .book import Sheet, column_dtypes
 from .problems import ERROR, WARNING, Problem
 from .raw import OddCell, RawColumn, RawSheet
 from .schema import ColumnSpec, normalize_label, sheet_spec
-from .values import is_error_text, parse_bool_text, parse_date_text, parse_number_text
+from .values import (
+    FIRST_DAY,
+    LAST_DAY,
+    is_error_text,
+    out_of_range,
+    parse_bool_text,
+    parse_date_text,
+    parse_number_text,
+)
 
 
 def coerce_sheet(raw: RawSheet) -> tuple[Sheet, list[Problem], dict[str, pd.Series]]:
@@ -68,9 +79,18 @@ class _Reporter:
 
 def _coerce_column(c: ColumnSpec, col: RawColumn, report: _Reporter):
     s = col.values
+    if c.kind not in ("date", "number", "money", "integer"):
+        return _coerce_text(c, col, report)
     bad = pd.Series(False, index=s.index)
     if c.kind == "date":
-        out = pd.to_datetime(s, errors="coerce").dt.normalize().astype("datetime64[ns]")
+        days = pd.to_datetime(s, errors="coerce").to_numpy().astype("datetime64[D]")
+        far = (days < np.datetime64(FIRST_DAY)) | (days > np.datetime64(LAST_DAY))
+        for i in np.flatnonzero(far):
+            why, params = out_of_range()
+            report(c.severity, s.index[i], str(days[i]), "bad_date", why=why, **params)
+            bad.iat[i] = True
+        days[far] = np.datetime64("NaT")
+        out = pd.Series(days.astype("datetime64[ns]"), index=s.index)
         for row, odd in _nonblank_odd(col):
             value = _odd_value(odd, row, report, parse_date_text, "date", c.severity)
             if value is None:
@@ -87,47 +107,73 @@ def _coerce_column(c: ColumnSpec, col: RawColumn, report: _Reporter):
             else:
                 out.at[row] = value
         return out, bad
+
+
+def _coerce_text(c: ColumnSpec, col: RawColumn, report: _Reporter):
+    """Text-like columns, on the Arrow array the reader gave (pandas' string methods are the
+    same Arrow kernels behind a per-call cost that dominates a small book): Excel errors,
+    blanks, and for a fixed list its canonical code."""
+    rows = col.values.index
+    values = _arrow_text(col.values)
+    bad = np.zeros(len(values), dtype=bool)
     # text-like columns were read as text; only Excel errors come back odd
-    text = s.astype("string")
     for row, odd in col.odd.items():
         report(c.severity, row, odd.raw, "excel_error")
-        bad.at[row] = True
-        text.at[row] = pd.NA
-    err_text = text.str.startswith("#").fillna(False).astype(bool)
-    if err_text.any():
-        err_text &= _map_unique(text.where(err_text), is_error_text).fillna(False).astype(bool)
-    for row in text.index[err_text.to_numpy()]:
-        report(c.severity, row, text.at[row], "excel_error")
-        bad.at[row] = True
-    text = text.mask(err_text)
+        bad[rows.get_loc(row)] = True
+    hashed = np.flatnonzero(pc.fill_null(pc.starts_with(values, "#"), False))
+    if len(hashed):
+        texts = values.take(hashed).to_pylist()
+        for i, text in zip(hashed, texts, strict=True):
+            if is_error_text(text):
+                report(c.severity, rows[i], text, "excel_error")
+                bad[i] = True
+    if bad.any():
+        values = pc.if_else(bad, None, values)
     if c.kind in ("id", "choice", "boolean"):
-        text = text.str.strip()
-    text = text.mask(text.str.strip() == "")
+        values = pc.utf8_trim_whitespace(values)
+        blank = pc.equal(values, "")
+    else:
+        blank = pc.equal(pc.utf8_trim_whitespace(values), "")
+    if pc.any(blank).as_py():
+        values = pc.if_else(blank, None, values)
     if c.kind == "boolean":
-        out = _map_unique(text, parse_bool_text).astype("boolean")
-        wrong = text.notna() & out.isna()
-        for row in text.index[wrong.to_numpy()]:
-            report(c.severity, row, text.at[row], "not_boolean")
-        return out, bad | wrong
-    if c.kind == "choice":
+        flags = _map_distinct(values, parse_bool_text, pa.bool_())
+        valid = flags.is_valid().to_numpy(zero_copy_only=False)
+        plain = flags.fill_null(False).to_numpy(zero_copy_only=False)
+        out = pd.Series(pd.arrays.BooleanArray(plain, ~valid), index=rows)
+    elif c.kind == "choice":
         lookup = c.choice_lookup()
-        out = _map_unique(text, lambda v: lookup.get(normalize_label(v))).astype("string")
-        wrong = text.notna() & out.isna()
-        for row in text.index[wrong.to_numpy()]:
-            report(c.severity, row, text.at[row], "not_in_list")
-        return out, bad | wrong
-    return text, bad
+        codes = _map_distinct(values, lambda v: lookup.get(normalize_label(v)), pa.large_string())
+        valid = codes.is_valid().to_numpy(zero_copy_only=False)
+        out = pd.Series(pd.arrays.ArrowStringArray(codes), index=rows)
+    else:
+        return pd.Series(pd.arrays.ArrowStringArray(values), index=rows), pd.Series(bad, rows)
+    wrong = np.flatnonzero(values.is_valid().to_numpy(zero_copy_only=False) & ~valid)
+    code = "not_boolean" if c.kind == "boolean" else "not_in_list"
+    for i, text in zip(wrong, values.take(wrong).to_pylist(), strict=True):
+        report(c.severity, rows[i], text, code)
+    bad[wrong] = True
+    return out, pd.Series(bad, rows)
+
+
+def _arrow_text(values: pd.Series) -> pa.Array:
+    """The column as one Arrow string array (the file reader's already is one)."""
+    if values.dtype != "str" and values.dtype != "string":
+        values = values.astype("string")
+    arr = pa.array(values)
+    return arr if pa.types.is_large_string(arr.type) else arr.cast(pa.large_string())
+
+
+def _map_distinct(values: pa.Array, fn, type_: pa.DataType) -> pa.Array:
+    """fn applied once per distinct value, spread back over the rows (null where fn gives
+    None or the cell is blank): a million rows of a few values cost a few calls."""
+    encoded = pc.dictionary_encode(values)
+    mapped = pa.array([fn(v) for v in encoded.dictionary.to_pylist()], type=type_)
+    return mapped.take(encoded.indices)
 
 
 def _nonblank_odd(col: RawColumn):
     return [(r, o) for r, o in col.odd.items() if not (o.kind == "text" and o.raw.strip() == "")]
-
-
-def _map_unique(s: pd.Series, fn) -> pd.Series:
-    """Apply fn once per distinct value: fast on a million rows with few distinct values."""
-    uniq = s.dropna().unique()
-    table = {v: fn(v) for v in uniq}
-    return s.map(table)
 
 
 def _odd_value(odd: OddCell, row: int, report, parse, what: str, severity: str = ERROR):

@@ -61,6 +61,23 @@ def _date(y: int, m: int, d: int) -> dt.date | None:
 Why = tuple[str, dict]
 OK: Why = ("", {})
 
+# the days pandas can compute with (nanosecond timestamps): a date outside is a typo in the
+# year, reported as such rather than stopping the run
+FIRST_DAY = dt.date(1677, 9, 22)
+LAST_DAY = dt.date(2262, 4, 11)
+
+
+def _in_range(d: dt.date | None) -> tuple[dt.date | None, Why]:
+    if d is None:
+        return None, ("not_calendar_date", {})
+    if not FIRST_DAY <= d <= LAST_DAY:
+        return None, out_of_range()
+    return d, OK
+
+
+def out_of_range() -> Why:
+    return "out_of_range", {"first": FIRST_DAY.year + 1, "last": LAST_DAY.year - 1}
+
 
 def parse_date_text(text: str) -> tuple[dt.date | None, Why]:
     """A date typed as text. Unambiguous forms are read; 03/04/2024 is refused as ambiguous."""
@@ -68,8 +85,7 @@ def parse_date_text(text: str) -> tuple[dt.date | None, Why]:
     for rx in (_ISO, _YMD):
         m = rx.match(s)
         if m:
-            d = _date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-            return (d, OK) if d else (None, ("not_calendar_date", {}))
+            return _in_range(_date(int(m.group(1)), int(m.group(2)), int(m.group(3))))
     m = _DMY.match(s)
     if m:
         a, b, year = int(m.group(1)), int(m.group(3)), m.group(4)
@@ -85,7 +101,7 @@ def parse_date_text(text: str) -> tuple[dt.date | None, Why]:
                 "ambiguous_date",
                 {"day_first": f"{y}-{b:02d}-{a:02d}", "month_first": f"{y}-{a:02d}-{b:02d}"},
             )
-        return (d, OK) if d else (None, ("not_calendar_date", {}))
+        return _in_range(d)
     m = _NAMED.match(s.lower())
     if m:
         day, mon, year = (
@@ -95,8 +111,7 @@ def parse_date_text(text: str) -> tuple[dt.date | None, Why]:
         )
         month = MONTHS.get(mon[:3])
         if month:
-            d = _date(int(year), month, int(day))
-            return (d, OK) if d else (None, ("not_calendar_date", {}))
+            return _in_range(_date(int(year), month, int(day)))
     return None, ("not_a_date", {})
 
 

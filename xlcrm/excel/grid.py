@@ -114,7 +114,9 @@ def typed_column(values: list[Any], kind: str, index: pd.Index) -> tuple[pd.Seri
             else:
                 out.append(None)
                 _odd(odd, r, v)
-        return pd.Series(pd.to_datetime(out), index=index, dtype="datetime64[ns]"), odd
+        # as the fast reader gives them (milliseconds reach Excel's year 9999): a year
+        # pandas cannot compute with is the checker's to report
+        return pd.Series(pd.to_datetime(out).as_unit("ms"), index=index), odd
     if kind in NUMERIC:
         nums = np.full(len(values), np.nan)
         for i, (r, v) in enumerate(zip(rows, values, strict=True)):
