@@ -320,3 +320,24 @@ def test_a_book_the_churn_model_fits_loads_no_scipy(tmp_path):
     assert "Churn model fitted on" in res.stdout + res.stderr
     loaded = {line.rsplit("|", 1)[-1].strip() for line in res.stderr.splitlines()}
     assert "xlcrm.rules.bgnbd" in loaded and "scipy" not in loaded
+
+
+def test_the_console_script_ends_quickly_but_in_order(tmp_path):
+    """``python -m xlcrm`` skips unloading modules at the end: what it prints still arrives
+    whole through a pipe, its exit code is the command's, and its temporary files are gone."""
+    shop = _shop(tmp_path)
+    good = shop / "a_good.xlsx"
+    cli = [sys.executable, "-m", "xlcrm"]
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    piped = subprocess.run(
+        [*cli, "due", str(good), *AS_OF, "--format", "csv"], capture_output=True, env=env
+    )
+    in_process = CliRunner().invoke(main, ["due", str(good), *AS_OF, "--format", "csv"])
+    lines = piped.stdout.decode().splitlines()
+    assert piped.returncode == 0 and lines == in_process.stdout.splitlines()
+    assert len(lines) == 4 and lines[-1].endswith(",20")  # the header, three customers
+    folder = subprocess.run([*cli, "validate", str(shop), "-q", "-j", "2"], env=env)
+    assert folder.returncode == 2  # the unreadable book is the worst
+    bad = subprocess.run([*cli, "update", str(shop / "north" / "b_bad.xlsx"), *AS_OF], env=env)
+    assert bad.returncode == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["shops"]  # no temporary left

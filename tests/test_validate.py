@@ -310,8 +310,9 @@ def test_a_year_pandas_cannot_hold_is_reported_at_its_cell_by_both_doors(book, t
     said = [p.message() for p in r.errors if p.code == "bad_date"]
     assert all("outside 1678 to 2261" in m for m in said)
     live = xlcrm.excel.validate(open_book(path), as_of=AS_OF)
-    assert sorted(
-        (p.sheet, p.row, p.column, p.value) for p in live.errors if p.code == "bad_date"
-    ) == far
+    assert (
+        sorted((p.sheet, p.row, p.column, p.value) for p in live.errors if p.code == "bad_date")
+        == far
+    )
     zh = xlcrm.validate(path, as_of=AS_OF, lang="zh")
     assert any("年份超出" in p.message("zh") for p in zh.errors)
