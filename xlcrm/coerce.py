@@ -12,6 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .arrowtext import arrow_text, map_distinct, nulls_where, string_series
 from .book import Sheet, column_dtypes
 from .problems import ERROR, WARNING, Problem
 from .raw import OddCell, RawColumn, RawSheet
@@ -114,7 +115,7 @@ def _coerce_text(c: ColumnSpec, col: RawColumn, report: _Reporter):
     same Arrow kernels behind a per-call cost that dominates a small book): Excel errors,
     blanks, and for a fixed list its canonical code."""
     rows = col.values.index
-    values = _arrow_text(col.values)
+    values = arrow_text(col.values)
     bad = np.zeros(len(values), dtype=bool)
     # text-like columns were read as text; only Excel errors come back odd
     for row, odd in col.odd.items():
@@ -128,48 +129,32 @@ def _coerce_text(c: ColumnSpec, col: RawColumn, report: _Reporter):
                 report(c.severity, rows[i], text, "excel_error")
                 bad[i] = True
     if bad.any():
-        values = pc.if_else(bad, None, values)
+        values = nulls_where(values, bad)
     if c.kind in ("id", "choice", "boolean"):
         values = pc.utf8_trim_whitespace(values)
         blank = pc.equal(values, "")
     else:
         blank = pc.equal(pc.utf8_trim_whitespace(values), "")
     if pc.any(blank).as_py():
-        values = pc.if_else(blank, None, values)
+        values = nulls_where(values, blank)
     if c.kind == "boolean":
-        flags = _map_distinct(values, parse_bool_text, pa.bool_())
+        flags = map_distinct(values, parse_bool_text, pa.bool_())
         valid = flags.is_valid().to_numpy(zero_copy_only=False)
         plain = flags.fill_null(False).to_numpy(zero_copy_only=False)
         out = pd.Series(pd.arrays.BooleanArray(plain, ~valid), index=rows)
     elif c.kind == "choice":
         lookup = c.choice_lookup()
-        codes = _map_distinct(values, lambda v: lookup.get(normalize_label(v)), pa.large_string())
+        codes = map_distinct(values, lambda v: lookup.get(normalize_label(v)), pa.large_string())
         valid = codes.is_valid().to_numpy(zero_copy_only=False)
-        out = pd.Series(pd.arrays.ArrowStringArray(codes), index=rows)
+        out = string_series(codes, rows)
     else:
-        return pd.Series(pd.arrays.ArrowStringArray(values), index=rows), pd.Series(bad, rows)
+        return string_series(values, rows), pd.Series(bad, rows)
     wrong = np.flatnonzero(values.is_valid().to_numpy(zero_copy_only=False) & ~valid)
     code = "not_boolean" if c.kind == "boolean" else "not_in_list"
     for i, text in zip(wrong, values.take(wrong).to_pylist(), strict=True):
         report(c.severity, rows[i], text, code)
     bad[wrong] = True
     return out, pd.Series(bad, rows)
-
-
-def _arrow_text(values: pd.Series) -> pa.Array:
-    """The column as one Arrow string array (the file reader's already is one)."""
-    if values.dtype != "str" and values.dtype != "string":
-        values = values.astype("string")
-    arr = pa.array(values)
-    return arr if pa.types.is_large_string(arr.type) else arr.cast(pa.large_string())
-
-
-def _map_distinct(values: pa.Array, fn, type_: pa.DataType) -> pa.Array:
-    """fn applied once per distinct value, spread back over the rows (null where fn gives
-    None or the cell is blank): a million rows of a few values cost a few calls."""
-    encoded = pc.dictionary_encode(values)
-    mapped = pa.array([fn(v) for v in encoded.dictionary.to_pylist()], type=type_)
-    return mapped.take(encoded.indices)
 
 
 def _nonblank_odd(col: RawColumn):

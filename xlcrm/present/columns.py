@@ -12,7 +12,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
+from ..arrowtext import arrow_text, map_distinct, string_series
 from ..rules.base import OutputColumn
 from .words import normalize_lang, say, say_each, vocabulary
 
@@ -36,7 +38,8 @@ def explain(key: str, lang: str = "en") -> str:
 def words_of(values: pd.Series, vocab: str, lang: str) -> pd.Series:
     """Codes to words; blanks (and codes whose words are empty) stay blank."""
     table = {code: (e.get(lang) or e["en"]) or None for code, e in vocabulary(vocab).items()}
-    return values.map(table).astype("string")
+    worded = map_distinct(arrow_text(values), table.get, pa.large_string())
+    return string_series(worded, values.index)
 
 
 def _vocab(name: str) -> Formatter:

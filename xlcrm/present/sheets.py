@@ -9,8 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
+from ..arrowtext import arrow_text
 from ..owned import Field, SheetContent
 from ..problems import Problem
 from ..rules.ledger import RowRef
@@ -103,11 +106,13 @@ def fitted(
             widths.append(max(w, _shown_width(head) + 2))
             wrap.append(False)
             continue
-        text = values.dropna().astype("string")
+        text = arrow_text(values).drop_null()
         if len(text) > SAMPLE:  # a long sheet: every n-th row tells the widths as well
-            text = text.iloc[:: len(text) // SAMPLE]
-        lengths = text.str.len() + text.str.count(WIDE)
-        typical = int(lengths.quantile(0.95)) if len(lengths) else 0
+            text = text.take(np.arange(0, len(text), len(text) // SAMPLE))
+        lengths = np.asarray(pc.utf8_length(text)) + np.asarray(
+            pc.count_substring_regex(text, WIDE)
+        )
+        typical = int(np.quantile(lengths, 0.95)) if len(lengths) else 0
         longest = int(lengths.max()) if len(lengths) else 0
         widths.append(min(WIDEST, max(w, _shown_width(head) + 2, typical + 2)))
         wrap.append(longest > WIDEST)

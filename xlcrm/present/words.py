@@ -58,7 +58,9 @@ def say_each(code: str, lang: str, **columns: Any) -> pd.Series:
     entry = catalog()[code]
     template = entry.get(lang) or entry["en"]
     index = next(v.index for v in columns.values() if isinstance(v, pd.Series))
-    out = pd.Series("", index=index, dtype=object)
+    # numpy object arrays: the same string joins per element as pandas, without its
+    # per-operation cost
+    out = np.full(len(index), "", dtype=object)
     for literal, name, spec, _conv in _FMT.parse(template):
         if literal:
             out = out + literal
@@ -67,14 +69,16 @@ def say_each(code: str, lang: str, **columns: Any) -> pd.Series:
         value = columns[name]
         if not isinstance(value, pd.Series):
             out = out + _FMT.format_field(value, spec or "")
-        elif spec.startswith("plural:"):
+            continue
+        items = value.to_numpy(dtype=object)
+        if spec.startswith("plural:"):
             one, _, many = spec[len("plural:") :].partition(":")
-            out = out + pd.Series(np.where(value.to_numpy() == 1, one, many), index=index)
+            out = out + np.where(items == 1, one, many).astype(object)
         elif spec:
-            out = out + value.map(lambda v, s=spec: format(v, s))
+            out = out + np.array([format(v, spec) for v in items], dtype=object)
         else:
-            out = out + value.astype(str)
-    return out
+            out = out + np.array([str(v) for v in items], dtype=object)
+    return pd.Series(out, index=index, dtype=object)
 
 
 def variant(prefix: str, params: dict[str, Any]) -> str:
@@ -100,7 +104,9 @@ def fatal_text(code: str, params: dict[str, Any], lang: str = "en") -> str:
     return say(key, lang, **fatal_params(code, params, lang))
 
 
+@cache
 def vocabulary(name: str) -> dict[str, dict[str, str]]:
-    """Every code of one vocabulary (``value_class``, ``channel`` …) with its words."""
+    """Every code of one vocabulary (``value_class``, ``channel`` …) with its words (one
+    scan of the catalogue per vocabulary and run; not to be changed by callers)."""
     prefix = name + "."
     return {k[len(prefix) :]: v for k, v in catalog().items() if k.startswith(prefix)}

@@ -9,6 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..arrowtext import arrow_text
 from .cellref import col_letter
 from .text import CELL_LIMIT, xml_escape_text
 
@@ -18,22 +19,34 @@ _ROW_OPEN, _ROW_MID, _ROW_CLOSE = (pa.scalar(t, _TEXT) for t in ('<row r="', '">
 _EPOCH = {False: pd.Timestamp("1899-12-30"), True: pd.Timestamp("1904-01-01")}
 
 
-def excel_serial(values: pd.Series, date1904: bool) -> pd.Series:
-    """Day numbers as Excel stores them, to the whole second."""
-    seconds = (pd.to_datetime(values) - _EPOCH[date1904]).dt.total_seconds().round()
-    return seconds / 86400
+def excel_serial(values: pd.Series, date1904: bool) -> np.ndarray:
+    """Day numbers as Excel stores them, to the whole second (NaN where blank)."""
+    if values.dtype.kind != "M":
+        values = pd.to_datetime(values)
+    # microseconds reach Excel's year 9999 from either epoch; nanoseconds would not
+    stamps = values.to_numpy(dtype="datetime64[us]")
+    since = (stamps - _EPOCH[date1904].to_datetime64()).astype("timedelta64[us]").astype(np.int64)
+    seconds = np.round(since / 1e6)  # half a second to even, as pandas' round
+    return np.where(np.isnat(stamps), np.nan, seconds / 86400)
 
 
-def _numbers(num: pd.Series) -> pd.Series:
-    """Shortest text of each number; whole numbers without '.0'."""
-    arr = num.to_numpy(dtype="float64")
+def _numbers(arr: np.ndarray) -> list[str]:
+    """Shortest text of each number; whole numbers without '.0'; '' for NaN."""
     finite = np.isfinite(arr)
     whole = finite & (np.mod(arr, 1) == 0) & (np.abs(arr) < 1e15)
     text = np.full(len(arr), "", dtype=object)
     text[whole] = arr[whole].astype(np.int64).astype(str)
     rest = finite & ~whole
     text[rest] = [repr(v) for v in arr[rest].tolist()]
-    return pd.Series(text, index=num.index, dtype="object")
+    return text.tolist()
+
+
+def _as_floats(values: pd.Series) -> np.ndarray:
+    if values.dtype.kind in "fiub":
+        return values.to_numpy(dtype="float64")
+    if isinstance(values.dtype, pd.api.extensions.ExtensionDtype) and values.dtype.kind in "fiu":
+        return values.to_numpy(dtype="float64", na_value=np.nan)
+    return pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
 
 def payload_table(
@@ -43,26 +56,22 @@ def payload_table(
     closing tag) and every row's code into that table; -1 for a blank cell.
 
     Each distinct value is rendered once: output columns repeat a few values (scores,
-    classes, tiers) over many rows.
+    classes, tiers) over many rows. Straight on numpy and Arrow arrays: the columns are
+    many and, in a typical book, short, where pandas' cost per call would be most of it.
     """
     if kind in ("date", "datetime", "money", "integer", "number", "decimal", "percent"):
-        num = (
-            excel_serial(values, date1904)
-            if kind in ("date", "datetime")
-            else pd.to_numeric(values, errors="coerce").astype("float64")
-        )
-        codes, uniq = pd.factorize(num.to_numpy(dtype="float64"), use_na_sentinel=True)
-        text = _numbers(pd.Series(uniq)).tolist()
-        table = [f"><{p}v>{t}</{p}v>" if t else "" for t in text]
+        num = excel_serial(values, date1904) if kind in ("date", "datetime") else _as_floats(values)
+        codes, uniq = pd.factorize(num, use_na_sentinel=True)
+        table = [f"><{p}v>{t}</{p}v>" if t else "" for t in _numbers(uniq)]
     elif kind == "boolean":
         b = values.astype("boolean")
         codes = np.where(b.isna().to_numpy(), -1, b.fillna(False).to_numpy().astype(np.int64))
         table = [f' t="b"><{p}v>0</{p}v>', f' t="b"><{p}v>1</{p}v>']
     else:
-        text = values.astype("string").fillna("")
-        codes, uniq = pd.factorize(text.to_numpy(dtype=object), use_na_sentinel=True)
+        encoded = pc.dictionary_encode(arrow_text(values))
+        codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
         table = []
-        for u in uniq.tolist():
+        for u in encoded.dictionary.to_pylist():
             u = u[:CELL_LIMIT]
             space = ' xml:space="preserve"' if u != u.strip() else ""
             table.append(
