@@ -91,11 +91,22 @@ def _tier_gap(out: pd.DataFrame, key: str, settings: dict[str, Any], lang: str) 
     orders = out[f"{key}__orders"][has]
     more = (orders.notna() & (orders > 0)).to_numpy(dtype=bool)
     if more.any():
-        text[more] = say_each(
-            "fmt.tier_gap_orders", lang, text=text[more], orders=orders[more].astype("int64")
+        text = _put(
+            text,
+            more,
+            say_each(
+                "fmt.tier_gap_orders", lang, text=text[more], orders=orders[more].astype("int64")
+            ),
         )
-    result[has] = text
-    return result
+    return _put(result, has, text)
+
+
+def _put(column: pd.Series, at: np.ndarray, values: pd.Series) -> pd.Series:
+    """``column`` with ``values`` in the places ``at`` marks, as text (pandas' masked
+    assignment costs more than the whole column on a small book)."""
+    cells = column.to_numpy(dtype=object, na_value=None, copy=True)
+    cells[at] = values.to_numpy(dtype=object, na_value=None)
+    return string_series(pa.array(cells, type=pa.large_string()), column.index)
 
 
 def _with_detail(vocab: str | None, detail: str, template: str, param: str, head: str) -> Formatter:
@@ -111,9 +122,7 @@ def _with_detail(vocab: str | None, detail: str, template: str, param: str, head
         has = (extra.notna() & words.notna()).to_numpy(dtype=bool)
         if not has.any():
             return words
-        words = words.copy()
-        words[has] = say_each(template, lang, **{head: words[has], param: extra[has]})
-        return words
+        return _put(words, has, say_each(template, lang, **{head: words[has], param: extra[has]}))
 
     return fmt
 
@@ -125,8 +134,9 @@ def _reason(out: pd.DataFrame, key: str, settings: dict[str, Any], lang: str) ->
     if name is not None:
         named = (name.notna() & words.notna()).to_numpy(dtype=bool)
         if named.any():
-            words = words.copy()
-            words[named] = say_each("fmt.named", lang, reason=words[named], name=name[named])
+            words = _put(
+                words, named, say_each("fmt.named", lang, reason=words[named], name=name[named])
+            )
     words = _alive(out.assign(**{key: words}), key, settings, lang)
     return _overdue(out.assign(**{key: words}), key, settings, lang)
 

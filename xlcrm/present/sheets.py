@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from ..arrowtext import arrow_text
+from ..arrowtext import arrow_text, nulls_where, string_series
 from ..owned import Field, SheetContent
 from ..problems import Problem
 from ..rules.ledger import RowRef
@@ -128,7 +128,8 @@ def _values(frame: pd.DataFrame, f: Field, ctx: dict[str, Any], lang: str) -> pd
     if f.words is None:
         return frame[f.key].reset_index(drop=True)
     fmt = FORMATTERS.get(f.words) or SHEET_FORMATTERS[f.words]
-    return fmt(frame, f.key, ctx, lang).replace("", pd.NA).reset_index(drop=True)
+    words = arrow_text(fmt(frame, f.key, ctx, lang))
+    return string_series(nulls_where(words, pc.equal(words, "")), pd.RangeIndex(len(words)))
 
 
 def _problems(fn):
