@@ -34,6 +34,15 @@ def align(values: pd.Series | pd.DataFrame, ids: pd.Series) -> pd.Series | pd.Da
         out = values.reindex(ids.to_numpy())
     else:
         pos = positions(values.index, ids)
+        if isinstance(values, pd.Series):  # one array take, blank (NaN, NaT, NA) where absent
+            data = (
+                values.array
+                if isinstance(values.dtype, pd.api.extensions.ExtensionDtype)
+                else values.to_numpy()
+            )
+            taken = pd.api.extensions.take(data, pos, allow_fill=True)
+            kept = object if taken.dtype == object else None  # no inferring text from objects
+            return pd.Series(taken, index=ids.index, name=values.name, dtype=kept)
         out = values.iloc[np.maximum(pos, 0)]
         found = pos >= 0
         if not found.all():
