@@ -12,8 +12,6 @@ import glob
 import os
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -143,7 +141,10 @@ def run_many(
     if workers <= 1:
         for book in books:
             finished(book, run_one(kind, book, options))
-    else:
+    else:  # worker processes only for a batch: one book pays nothing for them
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+        from concurrent.futures.process import BrokenProcessPool
+
         with ProcessPoolExecutor(workers, mp_context=_context()) as pool:
             running = {pool.submit(run_one, kind, b, options): b for b in books}
             for fut in as_completed(running):

@@ -96,10 +96,23 @@ def read_member(zf: zipfile.ZipFile, part: str, limit: int = SMALL_PART_LIMIT) -
 PROLOG_LIMIT = 64 * 1024  # a real part's root element starts within its first few hundred bytes
 
 
+_CLEARED: set[tuple] = set()  # zip directories whose parts were looked at and passed
+_CLEARED_LIMIT = 256
+
+
 def refuse_dtds(zf: zipfile.ZipFile) -> None:
     """Refuse a package any of whose XML parts declares a DTD (entities, external references):
     Excel never writes one, and xlcrm, its fast reader or its writer might meet any part.
-    A DTD can only stand before the root element, so each part's first bytes tell."""
+    A DTD can only stand before the root element, so each part's first bytes tell.
+
+    An update opens its book several times (to read, to map the output cells, to write);
+    the parts are looked at once per process for each zip directory (every part's name,
+    checksum, sizes and place), which a changed part would change."""
+    key = tuple(
+        (i.filename, i.CRC, i.compress_size, i.file_size, i.header_offset) for i in zf.infolist()
+    )
+    if key in _CLEARED:
+        return
     for info in zf.infolist():
         if not info.filename.lower().endswith((".xml", ".rels", ".vml")) or info.is_dir():
             continue
@@ -107,6 +120,9 @@ def refuse_dtds(zf: zipfile.ZipFile) -> None:
             head = fh.read(PROLOG_LIMIT)
         if declares_dtd(head):
             raise BookError("dtd_refused", part=info.filename)
+    if len(_CLEARED) >= _CLEARED_LIMIT:  # a long Excel session: forget the oldest books
+        _CLEARED.clear()
+    _CLEARED.add(key)
 
 
 def declares_dtd(head: bytes) -> bool:
