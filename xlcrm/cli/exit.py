@@ -1,5 +1,10 @@
-"""The console script's way out: the command, then an exit that skips tearing down the
-interpreter.
+"""The console script's way in and out: a lighter garbage collector for one command, and an
+exit that skips tearing down the interpreter.
+
+A command allocates a few million short-lived objects (pandas' Series and Index objects, cell
+text) and few reference cycles; the collector's default, a pass every 700 allocations, walks
+the young objects some two hundred times in a typical update, about 0.05-0.1 s of it. A
+pass every 50,000 keeps cycles collected at any book size for a fraction of that.
 
 Unloading pandas, numpy and Arrow module by module takes about 0.2 s on a small machine,
 a fifth of a typical book's whole run, and frees nothing the operating system would not
@@ -15,6 +20,7 @@ callers embedding xlcrm exit normally.
 from __future__ import annotations
 
 import atexit
+import gc
 import os
 import sys
 import threading
@@ -24,12 +30,21 @@ from .group import main
 
 def run() -> None:
     """Run the command line and end the process as soon as its work is done."""
+    lighter_collection()
     try:
         main()
         code: object = 0
     except SystemExit as exc:
         code = exc.code
     os._exit(_leave(code))
+
+
+def lighter_collection() -> None:
+    """Collect reference cycles less often (see above): for a process that runs commands."""
+    gc.set_threshold(GC_YOUNG, *gc.get_threshold()[1:])
+
+
+GC_YOUNG = 50_000
 
 
 def _leave(code: object) -> int:
