@@ -42,7 +42,9 @@ def orders(book: Book) -> pd.DataFrame:
             sales = sales.assign(_profit=_profit(sales))
             cols["profit"] = ("_profit", "sum")
         g = sales.groupby(["customer_id", "order_id"], sort=False, dropna=False, observed=True)
-        return g.agg(**cols).reset_index()
+        # one reduction per column: pandas' named aggregation costs more than the sums
+        done = {name: getattr(g[col], how)() for name, (col, how) in cols.items()}
+        return pd.DataFrame(done).reset_index()
 
     return _cached(book, "orders", build)
 
