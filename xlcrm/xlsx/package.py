@@ -6,6 +6,7 @@ reader and to the streaming patcher. Every XML part goes through defusedxml: no 
 
 from __future__ import annotations
 
+import copy
 import posixpath
 import zipfile
 from dataclasses import dataclass, field
@@ -100,6 +101,14 @@ _CLEARED: set[tuple] = set()  # zip directories whose parts were looked at and p
 _CLEARED_LIMIT = 256
 
 
+def directory(zf: zipfile.ZipFile) -> tuple:
+    """What a zip says of each member (name, checksum, sizes, place): a changed part changes
+    it, so what was learnt from a package's parts holds while it is the same."""
+    return tuple(
+        (i.filename, i.CRC, i.compress_size, i.file_size, i.header_offset) for i in zf.infolist()
+    )
+
+
 def refuse_dtds(zf: zipfile.ZipFile) -> None:
     """Refuse a package any of whose XML parts declares a DTD (entities, external references):
     Excel never writes one, and xlcrm, its fast reader or its writer might meet any part.
@@ -108,9 +117,7 @@ def refuse_dtds(zf: zipfile.ZipFile) -> None:
     An update opens its book several times (to read, to map the output cells, to write);
     the parts are looked at once per process for each zip directory (every part's name,
     checksum, sizes and place), which a changed part would change."""
-    key = tuple(
-        (i.filename, i.CRC, i.compress_size, i.file_size, i.header_offset) for i in zf.infolist()
-    )
+    key = directory(zf)
     if key in _CLEARED:
         return
     for info in zf.infolist():
@@ -257,7 +264,25 @@ def open_package(path: str | Path) -> Package:
         raise BookError("damaged", name=path.name, detail=f"{type(exc).__name__}: {exc}") from exc
 
 
+_LOADED: dict[tuple, tuple] = {}  # a zip directory: what _load found in its parts
+
+
 def _load(path: Path, zf: zipfile.ZipFile) -> Package:
+    """The package's layout (workbook part, sheets and their tables, date system, shared
+    strings and styles parts), read once per process for each zip directory: an update opens
+    its book four times."""
+    key = directory(zf)
+    found = _LOADED.get(key)
+    if found is None:
+        found = _layout(path, zf)
+        if len(_LOADED) >= _CLEARED_LIMIT:
+            _LOADED.clear()
+        _LOADED[key] = found
+    wb_part, sheets, date1904, sst, styles = found
+    return Package(path, zf, wb_part, copy.deepcopy(sheets), date1904, sst, styles)
+
+
+def _layout(path: Path, zf: zipfile.ZipFile) -> tuple:
     names = zf.NameToInfo
     if "[Content_Types].xml" not in names:
         raise BookError("zip_not_excel", name=path.name)
@@ -295,9 +320,7 @@ def _load(path: Path, zf: zipfile.ZipFile) -> Package:
         sheets.append(info)
     sst = next((t for ty, t, _ in rels.values() if ty.endswith("/sharedStrings")), None)
     styles = next((t for ty, t, _ in rels.values() if ty.endswith("/styles")), None)
-    return Package(
-        path,
-        zf,
+    return (
         wb_part,
         sheets,
         date1904,
