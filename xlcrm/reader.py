@@ -289,32 +289,32 @@ def _read_sheet(
         if table.totals_rows:
             last_rel = min(last_rel, r2 - table.totals_rows - start)
     # trailing blank rows are no rows; blank rows inside the data are reported
-    filled = pd.Series(False, index=range(nrows))
+    filled = np.zeros(nrows, dtype=bool)
     for k in wanted:
         filled |= _nonblank(batch.column(name_of_abs[abs_idx[k]]))
     for odd in odd_rel.values():
         for r in odd:
             if r < nrows:
-                filled.iat[r] = True
-    body = filled.iloc[max(first_rel, 0) : last_rel + 1]
-    last_filled = body[body].index.max() if body.any() else first_rel - 1
-    keep = body.loc[:last_filled]
-    blank_rel = keep.index[~keep.to_numpy()]
-    for r in blank_rel:
-        problems.append(sheet_problem(WARNING, "blank_row", info.name, spec.key, int(r + start)))
-    in_data = keep.to_numpy()
-    data_rel = keep.index[in_data]
+                filled[r] = True
+    first = max(first_rel, 0)  # the reader's rows from here on are the body
+    hits = np.flatnonzero(filled[first : last_rel + 1])
+    end = first + int(hits[-1]) + 1 if len(hits) else first  # past the last filled row
+    in_data = filled[first:end]
+    for r in np.flatnonzero(~in_data):
+        problems.append(
+            sheet_problem(WARNING, "blank_row", info.name, spec.key, int(r + first + start))
+        )
+    data_rel = first + np.flatnonzero(in_data)
     rows = pd.Index(data_rel + start, dtype="int64")
-    base = keep.index[0] if len(keep) else 0
     # no blank rows inside (the usual case): a slice, not a gather of every row
-    whole = len(data_rel) == len(keep)
+    whole = len(data_rel) == len(in_data)
     for k in wanted:
-        s = (frame[k].iloc[base : base + len(keep)] if whole else frame[k].iloc[data_rel]).copy()
+        s = (frame[k].iloc[first:end] if whole else frame[k].iloc[data_rel]).copy()
         s.index = rows
         odd = {
             int(r + start): v
             for r, v in odd_rel[k].items()
-            if 0 <= r - base < len(in_data) and in_data[r - base]
+            if 0 <= r - first < len(in_data) and in_data[r - first]
         }
         c, text = ours[k]
         columns[k] = RawColumn(k, col_letter(c), text, s, odd)
@@ -337,9 +337,8 @@ def _range_start_row(frame, odd_rel, ours, header_row: int) -> int:
         if s.dtype.kind in "fMmi":
             hits = {r for r, o in odd_rel[k].items() if o.kind == "text" and o.raw == text}
         else:
-            limit = min(len(s), header_row)
-            head = s.iloc[:limit]
-            hits = set(head.index[(head == text).fillna(False).to_numpy()])
+            head = s.iloc[: min(len(s), header_row)].tolist()  # a few rows: plain Python
+            hits = {r for r, v in enumerate(head) if isinstance(v, str) and v == text}
         starts = {header_row - r for r in hits if header_row - r >= 1}
         candidates = starts if candidates is None else candidates & starts
     if not candidates:
