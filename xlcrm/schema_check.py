@@ -14,7 +14,12 @@ from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .arrowtext import arrow_text, map_distinct
 
 VECTORISED = {
     "type",
@@ -43,11 +48,13 @@ def violations(
     skip = skip or {}
     for key in schema.get("required", []):
         if key in frame.columns:
-            missing = frame[key].isna()
+            missing = frame[key].isna().to_numpy()
             if key in skip:
-                missing &= ~skip[key].reindex(frame.index, fill_value=False)
+                missing = missing & ~skip[key].reindex(frame.index, fill_value=False).to_numpy(
+                    dtype=bool
+                )
             if missing.any():
-                yield key, frame.index[missing.to_numpy()], "required"
+                yield key, frame.index[missing], "required"
     for key, prop in schema.get("properties", {}).items():
         if key not in frame.columns:
             continue
@@ -55,69 +62,83 @@ def violations(
         present = s.notna().to_numpy()
         if not present.any():
             continue
-        values = s[present]
+        values = s if present.all() else s[present]
         for keyword, failing in column_checks(values, prop):
-            if failing.any():
-                yield key, values.index[failing.to_numpy()], keyword
+            failed = failing.to_numpy(dtype=bool)
+            if failed.any():
+                yield key, values.index[failed], keyword
 
 
 def column_checks(s: pd.Series, prop: dict[str, Any]) -> Iterator[tuple[str, pd.Series]]:
-    """(keyword, failing cells) for each rule of one property, over a column of values."""
+    """(keyword, failing cells) for each rule of one property, over a column of values (a
+    keyword no value of this column's type can fail is not yielded). On numpy and Arrow
+    arrays: a few hundred rows cost microseconds, not pandas' fixed cost per operation."""
     fallback = {
         k: v
         for k, v in prop.items()
         if k not in VECTORISED and k not in ANNOTATIONS and not k.startswith("x-")
     }
+
+    def cells(failing) -> pd.Series:
+        return pd.Series(np.asarray(failing, dtype=bool), index=s.index)
+
     if fallback:
         yield "schema", _fallback(s, prop)
     types = prop.get("type")
     if types is not None:
-        yield "type", ~_type_ok(s, types if isinstance(types, list) else [types])
+        ok = _type_ok(s, types if isinstance(types, list) else [types])
+        if ok is not True:
+            yield "type", cells(~ok if ok is not False else np.ones(len(s), dtype=bool))
     if "enum" in prop:
         yield "enum", ~s.isin(prop["enum"])
     if "const" in prop:
         yield "const", s != prop["const"]
     if _is_number(s):
-        num = s.astype("float64")
+        num = s.to_numpy(dtype="float64", na_value=np.nan)
         for kw, op in (
-            ("minimum", num.lt),
-            ("maximum", num.gt),
-            ("exclusiveMinimum", num.le),
-            ("exclusiveMaximum", num.ge),
+            ("minimum", np.less),
+            ("maximum", np.greater),
+            ("exclusiveMinimum", np.less_equal),
+            ("exclusiveMaximum", np.greater_equal),
         ):
             if kw in prop:
-                yield kw, op(prop[kw])
+                yield kw, cells(op(num, prop[kw]))
         if "multipleOf" in prop:
             q = num / prop["multipleOf"]
-            yield "multipleOf", q != q.round()
+            yield "multipleOf", cells(q != np.round(q))
     if _is_text(s):
-        text = s.astype("string")
+        text = arrow_text(s)
         if "minLength" in prop or "maxLength" in prop:
-            n = text.str.len()
+            n = pc.utf8_length(text).to_numpy(zero_copy_only=False)
             if "minLength" in prop:
-                yield "minLength", n < prop["minLength"]
+                yield "minLength", cells(n < prop["minLength"])
             if "maxLength" in prop:
-                yield "maxLength", n > prop["maxLength"]
+                yield "maxLength", cells(n > prop["maxLength"])
         if "pattern" in prop:
             rx = _regex(prop["pattern"])
-            yield "pattern", ~_map_text(text, lambda v: rx.search(v) is not None)
+            found = map_distinct(text, lambda v: rx.search(v) is not None, pa.bool_())
+            yield "pattern", cells(~found.fill_null(False).to_numpy(zero_copy_only=False))
         if prop.get("format") == "email":
-            yield "format", ~text.str.contains("@", regex=False).fillna(False).astype(bool)
+            at = pc.fill_null(pc.match_substring(text, "@"), False)
+            yield "format", cells(~at.to_numpy(zero_copy_only=False))
 
 
-def _type_ok(s: pd.Series, types: list[str]) -> pd.Series:
+def _type_ok(s: pd.Series, types: list[str]) -> bool | np.ndarray:
+    """Whether each value has one of the JSON types: True or False for the whole column
+    when its dtype decides it."""
     if _is_text(s) or _is_date(s):
         # dates travel as ISO text in the JSON instance, so they are JSON strings
-        return pd.Series("string" in types, index=s.index)
+        return "string" in types
     if pd.api.types.is_bool_dtype(s):
-        return pd.Series("boolean" in types, index=s.index)
+        return "boolean" in types
     if _is_number(s):
         if "number" in types:
-            return pd.Series(True, index=s.index)
-        num = s.astype("float64")
-        whole = (num == num.round()) & ~num.isin([float("inf"), float("-inf")])
-        return whole if "integer" in types else pd.Series(False, index=s.index)
-    return pd.Series(False, index=s.index)
+            return True
+        if "integer" not in types:
+            return False
+        num = s.to_numpy(dtype="float64", na_value=np.nan)
+        return (num == np.round(num)) & ~np.isinf(num)
+    return False
 
 
 def _fallback(s: pd.Series, prop: dict[str, Any]) -> pd.Series:
@@ -140,11 +161,6 @@ def to_json(v: Any) -> Any:
 @cache
 def _regex(pattern: str) -> re.Pattern:
     return re.compile(pattern)
-
-
-def _map_text(text: pd.Series, fn) -> pd.Series:
-    uniq = text.unique()
-    return text.map({v: fn(v) for v in uniq}).astype(bool)
 
 
 def _is_text(s: pd.Series) -> bool:
