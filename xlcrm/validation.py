@@ -33,7 +33,8 @@ def check_raw(raw: RawBook, as_of: dt.date | None = None) -> tuple[Book, list[Pr
         problems += found
         sheets[kind] = sheet
     for kind in DATA_KINDS:
-        sheets.setdefault(kind, Sheet.empty(kind))
+        if kind not in sheets:  # (not setdefault: that would build every blank sheet)
+            sheets[kind] = Sheet.empty(kind)
     settings, setting_problems, explicit = read_settings(sheets.pop("settings", None))
     problems += setting_problems
     if "language" not in explicit and chinese_headers(sheets["customers"]):

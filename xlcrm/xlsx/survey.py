@@ -141,7 +141,7 @@ def sheet_extent(zf: zipfile.ZipFile, part: str, width: int, name: str) -> Exten
     return found
 
 
-def _any_beyond(chunks: Iterator[bytes], quick: re.Pattern) -> bool:
+def _any_beyond(chunks: Iterator[bytes], quick: str) -> bool:
     """Whether any reference is past the quick bound. Chunks are inflated on this thread and
     scanned on another (both let go of the interpreter lock); the element a chunk's edge cuts
     is looked at whole, from its '<' in one chunk to its '>' in the next."""
@@ -152,7 +152,7 @@ def _any_beyond(chunks: Iterator[bytes], quick: re.Pattern) -> bool:
         for chunk in chunks:
             close = chunk.find(b">")
             window = carry + (chunk[: close + 1] if close != -1 else chunk)
-            hit = hit or quick.search(window) is not None
+            hit = hit or _matches(window, quick)
             cut = chunk.rfind(b"<")
             carry = chunk[cut:] if cut != -1 else window
             if len(carry) > ELEMENT_LIMIT:
@@ -166,11 +166,13 @@ def _any_beyond(chunks: Iterator[bytes], quick: re.Pattern) -> bool:
     return hit
 
 
-def _matches(text: bytes, pattern: re.Pattern) -> bool:
-    """RE2 through Arrow: the interpreter lock is let go while the bytes are scanned."""
+def _matches(text: bytes, pattern: str) -> bool:
+    """RE2 through Arrow: the interpreter lock is let go while the bytes are scanned, and the
+    pattern (one per sheet width) is compiled in microseconds, where Python's re takes
+    milliseconds."""
     offsets = pa.py_buffer(struct.pack("<2q", 0, len(text)))
     one = pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(text)])
-    return bool(pc.match_substring_regex(one, _RE2[pattern])[0].as_py())
+    return bool(pc.match_substring_regex(one, pattern)[0].as_py())
 
 
 # a cell's or row's reference attribute, as an XML parser reads it: spaces around '=' and
@@ -183,7 +185,6 @@ _NO_REF = (
     rb"<(?:[A-Za-z_][\w.-]*:)?(?:c|row)"
     rb"""(?:\s+(?:[^\s=>/r][^\s=>]*|r[^\s=>]+)\s*=\s*(?:"[^"]*"|'[^']*'))*\s*/?>"""
 )
-_RE2: dict[re.Pattern, str] = {}
 
 
 class _Exact:
@@ -240,15 +241,14 @@ def _col(letters: bytes) -> int:
     return n
 
 
-def _beyond(cols: int, rows: int) -> re.Pattern:
-    """A pattern matching a reference past ``cols`` columns or ``rows`` rows, one holding a
-    character reference, and a cell or row element without a reference."""
+def _beyond(cols: int, rows: int) -> str:
+    """A pattern (for RE2) matching a reference past ``cols`` columns or ``rows`` rows, one
+    holding a character reference, and a cell or row element without a reference."""
     letters = _letters_above(col_letter(cols))
     number = _number_above(rows)
     ref = rb"(?:(?:" + letters + rb")0*[0-9]|[A-Z]{0,3}0*(?:" + number + rb")" + _QUOTE
-    pattern = re.compile(rb"(?i)" + _R_ATTR + ref + rb"|" + _R_ATTR + _ENTITY + rb"|" + _NO_REF)
-    _RE2[pattern] = pattern.pattern.decode("ascii")
-    return pattern
+    pattern = rb"(?i)" + _R_ATTR + ref + rb"|" + _R_ATTR + _ENTITY + rb"|" + _NO_REF
+    return pattern.decode("ascii")
 
 
 def _letters_above(limit: str) -> bytes:
