@@ -264,8 +264,8 @@ def _birthdays(birthday, member_since, code, valid, book: Book, s: dict) -> Even
     month, day = b.dt.month.to_numpy()[rep], b.dt.day.to_numpy()[rep]
     leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
     day = np.where((month == 2) & (day == 29) & ~leap, 28, day)  # 29 Feb -> 28 Feb
-    dates = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": day}))
-    d = day_number(dates)
+    months = (year - 1970) * 12 + (month - 1)  # numpy's month numbers, then the day in it
+    d = (months.astype("datetime64[M]").astype("datetime64[D]") + (day - 1)).astype(np.int64)
     ok = d >= day_number(since)[rep]
     return _frame(
         c[rep][ok],
@@ -314,7 +314,7 @@ def _feedback(book: Book, codes: pd.Index, s: dict) -> Events:
     f = contacts[contacts["kind"].isin(["feedback", "survey"]) & contacts["date"].notna()]
     f = f.assign(_code=positions(codes, f["customer_id"]), _row=f.index)
     f = f[f["_code"] >= 0].sort_values(["_code", "date", "_row"], kind="stable")
-    month = f["date"].dt.to_period("M")
+    month = f["date"].to_numpy().astype("datetime64[M]").astype(np.int64)
     nth = f.groupby([f["_code"], month]).cumcount()
     f = f[nth < int(s["feedback_bonus_monthly_cap"])]
     d = day_number(f["date"])

@@ -21,6 +21,10 @@ BEFORE_ALL = np.int64(1) << np.int64(31)  # a day number below any purchase's
 
 
 def day_number(dates: pd.Series | pd.DatetimeIndex) -> np.ndarray:
+    """Days since 1970-01-01 (floored), as integers."""
+    values = np.asarray(dates.to_numpy() if hasattr(dates, "to_numpy") else dates)
+    if values.dtype.kind == "M" and not np.isnat(values).any():  # numpy floors to the day
+        return values.astype("datetime64[D]").astype(np.int64)
     return ((pd.to_datetime(dates) - DAY0) // pd.Timedelta(days=1)).to_numpy(dtype=np.int64)
 
 
