@@ -385,12 +385,16 @@ class Range(base_classes.Range):
                 else:
                     cell.value = None if v == "" else v
 
-    def clear_contents(self):
-        self.calls["clear"] += 1
+    def _cells(self):
+        """Every cell of the range, row by row."""
         ws = self._sheet.ws
         for row in ws.iter_rows(min_row=self.r1, max_row=self.r2, min_col=self.c1, max_col=self.c2):
-            for cell in row:
-                cell.value = None
+            yield from row
+
+    def clear_contents(self):
+        self.calls["clear"] += 1
+        for cell in self._cells():
+            cell.value = None
 
     @property
     def number_format(self):
@@ -399,10 +403,8 @@ class Range(base_classes.Range):
     @number_format.setter
     def number_format(self, value):
         self.calls["format"] += 1
-        ws = self._sheet.ws
-        for row in ws.iter_rows(min_row=self.r1, max_row=self.r2, min_col=self.c1, max_col=self.c2):
-            for cell in row:
-                cell.number_format = value
+        for cell in self._cells():
+            cell.number_format = value
 
     @property
     def color(self):
@@ -417,10 +419,8 @@ class Range(base_classes.Range):
             if isinstance(rgb, str)
             else "FF{:02X}{:02X}{:02X}".format(*tuple(rgb))
         )
-        ws = self._sheet.ws
-        for row in ws.iter_rows(min_row=self.r1, max_row=self.r2, min_col=self.c1, max_col=self.c2):
-            for cell in row:
-                cell.fill = PatternFill("solid", fgColor=hexcode)
+        for cell in self._cells():
+            cell.fill = PatternFill("solid", fgColor=hexcode)
 
     @property
     def has_array(self):

@@ -42,11 +42,10 @@ def _numbers(arr: np.ndarray) -> list[str]:
 
 
 def _as_floats(values: pd.Series) -> np.ndarray:
-    if values.dtype.kind in "fiub":
-        return values.to_numpy(dtype="float64")
-    if isinstance(values.dtype, pd.api.extensions.ExtensionDtype) and values.dtype.kind in "fiu":
-        return values.to_numpy(dtype="float64", na_value=np.nan)
-    return pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    """The column as floats, NaN where blank (nullable and numpy numbers alike)."""
+    if values.dtype.kind not in "fiub":
+        values = pd.to_numeric(values, errors="coerce")
+    return values.to_numpy(dtype="float64", na_value=np.nan)
 
 
 def payload_table(

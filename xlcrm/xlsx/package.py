@@ -109,15 +109,14 @@ def directory(zf: zipfile.ZipFile) -> tuple:
     )
 
 
-def refuse_dtds(zf: zipfile.ZipFile) -> None:
+def refuse_dtds(zf: zipfile.ZipFile, key: tuple) -> None:
     """Refuse a package any of whose XML parts declares a DTD (entities, external references):
     Excel never writes one, and xlcrm, its fast reader or its writer might meet any part.
     A DTD can only stand before the root element, so each part's first bytes tell.
 
     An update opens its book several times (to read, to map the output cells, to write);
-    the parts are looked at once per process for each zip directory (every part's name,
-    checksum, sizes and place), which a changed part would change."""
-    key = directory(zf)
+    the parts are looked at once per process for each zip directory (``key``: every part's
+    name, checksum, sizes and place), which a changed part would change."""
     if key in _CLEARED:
         return
     for info in zf.infolist():
@@ -254,8 +253,9 @@ def open_package(path: str | Path) -> Package:
         raise BookError("cannot_open", name=path.name, detail=str(exc.strerror or exc)) from exc
     try:
         check_zip(zf, path.name)
-        refuse_dtds(zf)
-        return _load(path, zf)
+        key = directory(zf)
+        refuse_dtds(zf, key)
+        return _load(path, zf, key)
     except BookError:
         zf.close()
         raise
@@ -267,11 +267,10 @@ def open_package(path: str | Path) -> Package:
 _LOADED: dict[tuple, tuple] = {}  # a zip directory: what _load found in its parts
 
 
-def _load(path: Path, zf: zipfile.ZipFile) -> Package:
+def _load(path: Path, zf: zipfile.ZipFile, key: tuple) -> Package:
     """The package's layout (workbook part, sheets and their tables, date system, shared
     strings and styles parts), read once per process for each zip directory: an update opens
-    its book four times."""
-    key = directory(zf)
+    its book four times. ``key``: the zip's ``directory``."""
     found = _LOADED.get(key)
     if found is None:
         found = _layout(path, zf)
