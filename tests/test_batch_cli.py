@@ -5,6 +5,7 @@ its exit code, progress, safe defaults (no file replaced unasked, permissions, b
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import os
@@ -341,3 +342,39 @@ def test_the_console_script_ends_quickly_but_in_order(tmp_path):
     bad = subprocess.run([*cli, "update", str(shop / "north" / "b_bad.xlsx"), *AS_OF], env=env)
     assert bad.returncode == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["shops"]  # no temporary left
+
+
+# the console script, run for real, with a look at the collector when the command has loaded
+_COLLECTOR_PROBE = """
+import gc, sys
+import xlcrm.cli.books as books
+from xlcrm.cli import exit as leaving
+
+def look():
+    loading = {"collecting": gc.isenabled(), "pandas": "pandas" in sys.modules}
+    leaving.loaded()
+    print(loading, gc.isenabled(), gc.get_freeze_count(), gc.get_threshold()[0], flush=True)
+
+books.loaded = look
+sys.argv = ["xlcrm", *sys.argv[1:]]
+leaving.run()
+"""
+
+
+def test_the_collector_is_off_while_modules_load_and_on_once_the_command_has_loaded(tmp_path):
+    """Loading pandas makes hundreds of thousands of objects and no garbage: the console
+    script collects nothing until the command's modules are in, then freezes them out of the
+    collector's passes and collects every 50,000 allocations. CliRunner's process (any
+    caller embedding xlcrm) keeps its own collector as it was."""
+    book = tmp_path / "shop.xlsx"
+    write_book(book, basic_sheets())
+    probe = [sys.executable, "-c", _COLLECTOR_PROBE, "validate", str(book), *AS_OF, "-q"]
+    done = subprocess.run(probe, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    loading, collecting, frozen, young = done.stdout.splitlines()[0].rsplit(" ", 3)
+    assert loading == "{'collecting': False, 'pandas': True}"
+    assert collecting == "True" and young == "50000"
+    assert int(frozen) > 50_000  # pandas, numpy, Arrow and xlcrm: out of every pass
+    before = (gc.isenabled(), gc.get_freeze_count(), gc.get_threshold())
+    assert CliRunner().invoke(main, ["validate", str(book), *AS_OF, "-q"]).exit_code == 0
+    assert (gc.isenabled(), gc.get_freeze_count(), gc.get_threshold()) == before

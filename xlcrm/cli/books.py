@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from .exit import loaded
 from .group import (
     AS_OF,
     BOOKS,
@@ -172,8 +173,10 @@ def due_cmd(
 
 def run(kind: str, books: tuple[str, ...], jobs: int | None, quiet: bool, lang, options):
     """One book here, with its phases shown when it is large; many in worker processes."""
+    from .. import filedoor  # noqa: F401  (what one book runs on: loaded before collection)
     from ..batch import BatchResult, find_books, run_many, run_one
 
+    loaded()
     named, missing = find_books(books)
     if not named:
         click.echo(say("ui.batch.none", lang or "en"), err=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from .exit import loaded
 from .group import FORCE, LANG, NEW_LANG, formats, main, say, speak
 from .progress import Progress
 from .text import table
@@ -26,6 +27,7 @@ def template(path: Path, lang: str, force: bool) -> None:
     """Write the empty xlcrm workbook template to PATH (.xlsx)."""
     from ..api import init_workbook
 
+    loaded()
     speak(lang)
     init_workbook(path, lang=lang, force=force)
     click.echo(say("ui.template.wrote", lang, path=path))
@@ -49,6 +51,7 @@ def init(path: Path, lang: str, demo: int | None, seed: int, force: bool, quiet:
     """Create a new workbook at PATH (.xlsx) from the template, or a demo to try xlcrm on."""
     from ..api import init_workbook
 
+    loaded()
     speak(lang)
     shown = Progress(quiet, lang)
     size = (demo or 0) * 1000  # about a kilobyte a customer, with its sales

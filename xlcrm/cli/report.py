@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from .exit import loaded
 from .group import AS_OF, EXIT_CODES, KEEP_GOING, LANG, formats, main, path_option, say, speak
 from .text import table
 
@@ -44,6 +45,7 @@ def report_cmd(
     from ..api import report
     from ..present.report import chart_font, report_html, sections, write_charts
 
+    loaded()
     speak(lang)
     if (png or html_out) and importlib.util.find_spec("matplotlib") is None:
         from ..filedoor import guess_lang
