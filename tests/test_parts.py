@@ -18,6 +18,7 @@ from xlcrm.keys import align, positions
 from xlcrm.problems import BookError
 from xlcrm.xlsx import deflate as deflate_module
 from xlcrm.xlsx.deflate import DeflatedPart, deflate
+from xlcrm.xlsx.head import head_rows
 from xlcrm.xlsx.sharedstrings import SharedStrings
 from xlcrm.xlsx.zipcopy import write_deflated
 
@@ -81,6 +82,40 @@ def test_shared_strings_stop_inflating_once_the_entry_is_found(tmp_path: Path):
         assert len(sst._data) < 10_000  # a few chunks of a 3.6 MB part
         assert sst.get(199_999) == "s199999"
         assert len(sst) == 200_000
+
+
+def _sheet_book(path: Path, header: str, shared: list[str]) -> None:
+    """A zip with a sheet whose A1 is inline text and B1 the first shared string."""
+    sheet = (
+        '<worksheet xmlns="s"><sheetData><row r="1">'
+        f'<c r="A1" t="inlineStr"><is><t>{header}</t></is></c><c r="B1" t="s"><v>0</v></c>'
+        "</row></sheetData></worksheet>"
+    )
+    sst = "".join(f"<si><t>{t}</t></si>" for t in shared)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/worksheets/sheet1.xml", sheet)
+        z.writestr("xl/sharedStrings.xml", f"<sst>{sst}</sst>")
+
+
+def _header(path: Path) -> dict[int, str]:
+    with zipfile.ZipFile(path) as z, SharedStrings(z, "xl/sharedStrings.xml") as sst:
+        rows = head_rows(z, "xl/worksheets/sheet1.xml", sst, max_rows=1)
+        rows[1][9] = "a caller's own change"  # not kept for the next caller
+        return head_rows(z, "xl/worksheets/sheet1.xml", sst, max_rows=1)[1]
+
+
+def test_a_header_read_again_is_the_file_as_it_is_now(tmp_path: Path):
+    """The first rows are parsed once per version of the sheet and shared strings: the same
+    file rewritten with another header, or only another shared string, is read anew."""
+    book = tmp_path / "b.xlsx"
+    _sheet_book(book, "Customer ID", ["Name"])
+    assert _header(book) == {1: "Customer ID", 2: "Name"}
+    _sheet_book(book, "客户编号", ["Name"])
+    assert _header(book) == {1: "客户编号", 2: "Name"}
+    _sheet_book(book, "客户编号", ["姓名"])
+    assert _header(book) == {1: "客户编号", 2: "姓名"}
+    (tmp_path / "c.xlsx").write_bytes(book.read_bytes())  # another file: its own reading
+    assert _header(tmp_path / "c.xlsx") == {1: "客户编号", 2: "姓名"}
 
 
 def _chunks(n: int, seed: int) -> list[bytes]:

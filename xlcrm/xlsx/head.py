@@ -15,7 +15,41 @@ from .sharedstrings import SharedStrings
 def head_rows(
     zf: zipfile.ZipFile, part: str, sst: SharedStrings, max_rows: int = 40, from_row: int = 1
 ) -> dict[int, dict[int, str]]:
-    """Rows {row: {col: text}} of the first ``max_rows`` rows holding values, from ``from_row``."""
+    """Rows {row: {col: text}} of the first ``max_rows`` rows holding values, from ``from_row``.
+
+    An update looks at the Customers header four times, each through a new handle on the same
+    file: the rows are parsed once per process for each version of the sheet and shared
+    strings parts (their names, checksums, sizes and places in the zip, which any change to
+    either changes)."""
+    key = (_version(zf, part), _version(zf, sst.part), max_rows, from_row)
+    if key not in _SEEN:
+        if len(_SEEN) >= _SEEN_LIMIT:  # a long Excel session: forget the oldest books
+            _SEEN.clear()
+        _SEEN[key] = _parse(zf, part, sst, max_rows, from_row)
+    return {r: dict(cells) for r, cells in _SEEN[key].items()}
+
+
+_SEEN: dict[tuple, dict[int, dict[int, str]]] = {}
+_SEEN_LIMIT = 256
+
+
+def _version(zf: zipfile.ZipFile, part: str | None) -> tuple | None:
+    info = zf.NameToInfo.get(part) if part else None
+    if info is None:
+        return None
+    return (
+        str(zf.filename),
+        part,
+        info.CRC,
+        info.file_size,
+        info.compress_size,
+        info.header_offset,
+    )
+
+
+def _parse(
+    zf: zipfile.ZipFile, part: str, sst: SharedStrings, max_rows: int, from_row: int
+) -> dict[int, dict[int, str]]:
     rows: dict[int, dict[int, str]] = {}
     try:
         fh = zf.open(part)

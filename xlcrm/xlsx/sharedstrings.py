@@ -33,6 +33,10 @@ class SharedStrings(Closing):
         self._done = part is None
         self._cache: dict[int, str] = {}
 
+    @property
+    def part(self) -> str | None:
+        return self._part
+
     def _more(self) -> None:
         """Inflate the next chunk and find the entries that start in it."""
         if self._fh is None:
