@@ -25,71 +25,82 @@ def class_sizes(n: int, pcts: list[float]) -> list[int]:
 
 def pyramid_class(value: pd.Series, pcts: list[float]) -> pd.Series:
     """A/B/C/D by value, order-independent: a customer's place is 1 + the number ahead of them."""
-    n = len(value)
-    place = value.rank(method="min", ascending=False)
-    a, b, c = class_sizes(n, pcts[:3])
-    out = np.select([place <= a, place <= b, place <= c], ["A", "B", "C"], "D")
+    out = classes_of(value.to_numpy(dtype="float64"), pcts)
     return pd.Series(out, index=value.index, dtype="string")
+
+
+def classes_of(value: np.ndarray, pcts: list[float]) -> np.ndarray:
+    """``pyramid_class`` on an array of values (none blank)."""
+    ascending = np.sort(value)
+    place = len(value) - np.searchsorted(ascending, value, side="right") + 1
+    a, b, c = class_sizes(len(value), pcts[:3])
+    return np.select([place <= a, place <= b, place <= c], ["A", "B", "C"], "D").astype(object)
 
 
 def compute(book: Book, so_far: pd.DataFrame) -> pd.DataFrame:
     s = book.settings
-    out = pd.DataFrame(index=so_far.index)
+    index = so_far.index
     ords = orders(book)
-    buyers = so_far["orders"] > 0
+    buyers = so_far["orders"].to_numpy() > 0
     as_of = pd.Timestamp(s["as_of"])
     basis, days = _basis(book, ords, so_far, s)
+    value = basis.to_numpy(dtype="float64", na_value=np.nan)
     # ranked: who bought in the period; a buyer of before the period only is D
-    ranked = buyers & (basis > 0)
+    ranked = buyers & (value > 0)
     pcts = [s["pyramid_a_pct"], s["pyramid_b_pct"], s["pyramid_c_pct"]]
-    classes = pyramid_class(basis[ranked], pcts).reindex(so_far.index)
-    out["pyramid"] = classes.mask(buyers & ~ranked, "D")
+    classes = np.full(len(index), None, dtype=object)
+    classes[ranked] = classes_of(value[ranked], pcts)
+    classes[buyers & ~ranked] = "D"
 
     w = int(s["recent_window_days"])
     recent_start, prev_start = as_of - pd.Timedelta(days=w), as_of - pd.Timedelta(days=2 * w)
-    in_recent = ords["date"] > recent_start
-    in_prev = (ords["date"] > prev_start) & ~in_recent
-    g = ords.groupby("customer_id")
-    win = (
-        pd.DataFrame(
+    dates = ords["date"].to_numpy(dtype="datetime64[ns]")
+    amount = ords["amount"].to_numpy(dtype="float64")
+    in_recent = dates > recent_start.to_datetime64()
+    in_prev = (dates > prev_start.to_datetime64()) & ~in_recent
+    windows = (
+        pd.DataFrame(  # one grouped sum for the four: pandas' compensated sums
             {
-                "recent": ords["amount"].where(in_recent, 0).groupby(ords["customer_id"]).sum(),
-                "prev": ords["amount"].where(in_prev, 0).groupby(ords["customer_id"]).sum(),
-                "recent_n": (in_recent & (ords["amount"] > 0)).groupby(ords["customer_id"]).sum(),
-                "prev_n": (in_prev & (ords["amount"] > 0)).groupby(ords["customer_id"]).sum(),
+                "recent": np.where(in_recent, amount, 0.0),
+                "prev": np.where(in_prev, amount, 0.0),
+                "recent_n": in_recent & (amount > 0),
+                "prev_n": in_prev & (amount > 0),
             }
         )
-        if len(g)
-        else pd.DataFrame(columns=["recent", "prev", "recent_n", "prev_n"])
+        .groupby(ords["customer_id"].array)
+        .sum()
     )
-    win = pd.DataFrame(
-        {c: per_customer(book, win[c]).astype("float64").fillna(0) for c in win.columns},
-        index=so_far.index,
-    )
+    win = per_customer(book, windows).to_numpy(dtype="float64", na_value=np.nan)
+    recent, prev, recent_n, prev_n = np.nan_to_num(win, nan=0.0).T
     k = s["trend_change_pct"] / 100
     trend = np.select(
         [
-            (win["recent"] == 0) & (win["prev"] == 0),
-            win["recent"] > win["prev"] * (1 + k) + 0,
-            win["recent"] < win["prev"] * (1 - k),
+            (recent == 0) & (prev == 0),
+            recent > prev * (1 + k) + 0,
+            recent < prev * (1 - k),
         ],
         ["inactive", "rising", "declining"],
         "steady",
-    )
-    out["trend"] = pd.Series(trend, index=so_far.index, dtype="string").where(buyers)
+    ).astype(object)
+    trend[~buyers] = None
 
     span = days or (max(w, (as_of - ords["date"].min()).days + 1) if len(ords) else w)
-    b_values = basis[out["pyramid"] == "B"]
-    star = pd.Series(False, index=so_far.index)
+    b_values = value[classes == "B"]
+    star = np.zeros(len(index), dtype=bool)
     if len(b_values):
-        star = (out["pyramid"] == "C") & (win["recent"] / w >= b_values.min() / span)
-    slip = out["pyramid"].isin(["A", "B"]) & (
-        (win["recent_n"] <= win["prev_n"]) | (win["recent"] <= win["prev"])
+        star = (classes == "C") & (recent / w >= b_values.min() / span)
+    slip = np.isin(classes, ["A", "B"]) & ((recent_n <= prev_n) | (recent <= prev))
+    review = _review(classes, trend, so_far, s)
+    return pd.DataFrame(
+        {
+            "pyramid": pd.Series(classes, index=index, dtype="string"),
+            "trend": pd.Series(trend, index=index, dtype="string"),
+            "rising_star": pd.Series(pd.arrays.BooleanArray(star, ~buyers), index=index),
+            "slipping": pd.Series(pd.arrays.BooleanArray(slip, ~buyers), index=index),
+            "review": pd.Series(review, index=index, dtype="string"),
+        },
+        index=index,
     )
-    out["rising_star"] = star.fillna(False).astype("boolean").where(buyers)
-    out["slipping"] = slip.fillna(False).astype("boolean").where(buyers)
-    out["review"] = _review(out, so_far, s)
-    return out
 
 
 def _basis(book: Book, ords: pd.DataFrame, so_far: pd.DataFrame, s: dict) -> tuple[pd.Series, int]:
@@ -107,17 +118,20 @@ def _basis(book: Book, ords: pd.DataFrame, so_far: pd.DataFrame, s: dict) -> tup
     return per_customer(book, value).astype("float64").fillna(0.0), days
 
 
-def _review(out: pd.DataFrame, so_far: pd.DataFrame, s: dict) -> pd.Series:
+def _review(classes: np.ndarray, trend: np.ndarray, so_far: pd.DataFrame, s: dict) -> np.ndarray:
     """D-class screening (the method's early screening): a D customer to grow (spend rising, or buying often)
     or to give the lightest touch (dormant, and below the median buyer's spend)."""
-    d = (out["pyramid"] == "D").fillna(False)
-    buyers = so_far["orders"] > 0
-    median = so_far.loc[buyers, "revenue"].median() if buyers.any() else 0.0
-    frequent = (so_far["f_score"] >= s["potential_high_score"]).fillna(False)
-    rising = (out["trend"] == "rising").fillna(False)
-    dormant = (so_far["days_since_last"] >= s["dormant_days"]).fillna(False)
-    low = dormant & (so_far["revenue"] < median)
+    d = classes == "D"
+    buyers = so_far["orders"].to_numpy() > 0
+    revenue = so_far["revenue"].to_numpy(dtype="float64", na_value=np.nan)
+    median = np.nanmedian(revenue[buyers]) if buyers.any() else 0.0
+    f_score = so_far["f_score"].to_numpy(dtype="float64", na_value=np.nan)
+    frequent = f_score >= s["potential_high_score"]
+    rising = trend == "rising"
+    since = so_far["days_since_last"].to_numpy(dtype="float64", na_value=np.nan)
+    low = (since >= s["dormant_days"]) & (revenue < median)
     review = np.select(
         [d & (rising | frequent), d & low], ["upgrade_candidate", "low_priority"], ""
-    )
-    return pd.Series(review, index=out.index, dtype="string").replace("", pd.NA)
+    ).astype(object)
+    review[review == ""] = None
+    return review

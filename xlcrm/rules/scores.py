@@ -33,10 +33,21 @@ def percentile_score(values: pd.Series) -> pd.Series:
 
     Equal customers share a score, and when everyone is equal everyone gets 3, whatever
     their number (the mid-rank of all is n/2)."""
-    if values.empty:
-        return pd.Series(dtype="Int64", index=values.index)
-    pct = (values.rank(method="average") - 0.5) / len(values)
-    return np.ceil(pct * 5).clip(1, 5).astype("Int64")
+    scores = percentiles(values.to_numpy(dtype="float64", na_value=np.nan))
+    return pd.Series(scores, index=values.index).astype("Int64")
+
+
+def percentiles(values: np.ndarray) -> np.ndarray:
+    """``percentile_score`` on a float array (NaN: no score, but counted in n, as pandas'
+    rank does); NaN where there is no score."""
+    out = np.full(len(values), np.nan)
+    known = ~np.isnan(values)
+    if known.any():
+        _, inverse, counts = np.unique(values[known], return_inverse=True, return_counts=True)
+        below = np.cumsum(counts) - counts  # customers with a smaller value
+        rank = (below + (counts + 1) / 2)[inverse]  # ties share their average rank
+        out[known] = np.clip(np.ceil((rank - 0.5) / len(values) * 5), 1, 5)
+    return out
 
 
 def f_thresholds(text: str) -> list[int]:
@@ -44,56 +55,81 @@ def f_thresholds(text: str) -> list[int]:
 
 
 def threshold_score(counts: pd.Series, thresholds: list[int]) -> pd.Series:
-    score = pd.Series(1, index=counts.index, dtype="Int64")
-    for i, t in enumerate(thresholds, start=2):
-        score = score.mask(counts >= t, i)
-    return score.where(counts.notna())
+    score = thresholds_met(counts.to_numpy(dtype="float64", na_value=np.nan), thresholds)
+    return pd.Series(score, index=counts.index).astype("Int64")
+
+
+def thresholds_met(counts: np.ndarray, thresholds: list[int]) -> np.ndarray:
+    """1 + the number of (sorted) thresholds a count reaches; NaN where there is no count."""
+    met = np.searchsorted(np.asarray(thresholds, dtype="float64"), counts, side="right")
+    return np.where(np.isnan(counts), np.nan, met + 1.0)
 
 
 def compute(book: Book, so_far: pd.DataFrame) -> pd.DataFrame:
     s = book.settings
-    buyers = so_far["orders"] > 0
-    out = pd.DataFrame(index=so_far.index)
-    out["r_score"] = percentile_score(
-        -so_far.loc[buyers, "days_since_last"].astype("float64")
-    ).reindex(so_far.index)
-    out["f_score"] = threshold_score(
-        so_far["orders"].where(buyers), f_thresholds(s["rfm_f_thresholds"])
-    ).astype("Int64")
-    out["m_score"] = percentile_score(so_far.loc[buyers, "revenue"]).reindex(so_far.index)
-    out["a_score"] = percentile_score(so_far.loc[buyers, "avg_order"]).reindex(so_far.index)
-    r, f, m = (out[k].astype("float64") for k in ("r_score", "f_score", "m_score"))
-    rfm = (r * 100 + f * 10 + m).astype("Int64").astype("string")
-    out["rfm"] = rfm
-    keys = pd.Series(
-        [
-            GRID.get((int(a), int(b))) if a == a and b == b else None
-            for a, b in zip(r.tolist(), f.tolist(), strict=True)
-        ],
-        index=out.index,
+    orders = so_far["orders"].to_numpy(dtype="float64")
+    buyers = orders > 0
+
+    def among_buyers(col: str, sign: float = 1.0) -> np.ndarray:
+        values = so_far[col].to_numpy(dtype="float64", na_value=np.nan) * sign
+        scores = np.full(len(values), np.nan)
+        scores[buyers] = percentiles(values[buyers])
+        return scores
+
+    r = among_buyers("days_since_last", -1.0)
+    f = thresholds_met(np.where(buyers, orders, np.nan), f_thresholds(s["rfm_f_thresholds"]))
+    m = among_buyers("revenue")
+    a = among_buyers("avg_order")
+    scored = ~(np.isnan(r) | np.isnan(f) | np.isnan(m))
+    rfm = np.full(len(r), None, dtype=object)
+    rfm[scored] = (r * 100 + f * 10 + m)[scored].astype(np.int64).astype(str)
+    segment = np.full(len(r), None, dtype=object)
+    for (gr, gf), key in GRID.items():
+        segment[(r == gr) & (f == gf)] = key
+    value = a if s.get("value_basis", "average_order") == "average_order" else m
+    index = so_far.index
+    return pd.DataFrame(
+        {
+            "r_score": _nullable(r, index),
+            "f_score": _nullable(f, index),
+            "m_score": _nullable(m, index),
+            "a_score": _nullable(a, index),
+            "rfm": pd.Series(rfm, index=index, dtype="string"),
+            "rfm_segment": pd.Series(segment, index=index, dtype="string"),
+            "value_class": pd.Series(
+                value_class(so_far, r, f, value, s), index=index, dtype="string"
+            ),
+        },
+        index=index,
     )
-    out["rfm_segment"] = keys.astype("string")
-    out["value_class"] = value_class(so_far, out, s).astype("string")
-    return out
 
 
-def value_class(so_far: pd.DataFrame, scores: pd.DataFrame, s: dict) -> pd.Series:
-    """The method's value classes. "Value" is the average order (the order value the method scores) by default, or net
-    revenue when Settings say so."""
-    days = so_far["days_since_last"].astype("float64")
-    first_age = (pd.Timestamp(s["as_of"]) - pd.to_datetime(so_far["first_purchase"])).dt.days
-    value = "a_score" if s.get("value_basis", "average_order") == "average_order" else "m_score"
-    r, f, m = (scores[k].astype("float64") for k in ("r_score", "f_score", value))
+def _nullable(scores: np.ndarray, index: pd.Index) -> pd.Series:
+    return pd.Series(
+        pd.arrays.IntegerArray(np.nan_to_num(scores).astype(np.int64), np.isnan(scores)),
+        index=index,
+    )
+
+
+def value_class(
+    so_far: pd.DataFrame, r: np.ndarray, f: np.ndarray, value: np.ndarray, s: dict
+) -> np.ndarray:
+    """The method's value classes (the first that holds, in this order). "Value" is the
+    average-order score (the order value the method scores) by default, or the M score when
+    Settings say so."""
+    days = so_far["days_since_last"].to_numpy(dtype="float64", na_value=np.nan)
+    first = pd.to_datetime(so_far["first_purchase"]).to_numpy(dtype="datetime64[ns]")
+    bought = ~np.isnat(first)
+    first_age = np.full(len(first), np.nan)  # whole days since, floored as pandas' .dt.days
+    as_of = np.datetime64(pd.Timestamp(s["as_of"]), "ns")
+    first_age[bought] = (as_of - first[bought]) // np.timedelta64(1, "D")
     hi, lo, core = s["potential_high_score"], s["potential_low_score"], s["core_min_score"]
     choices = [
-        (so_far["orders"] <= 0, "prospect"),
+        (so_far["orders"].to_numpy() <= 0, "prospect"),
         (days >= s["dormant_days"], "win_back"),
         (first_age <= s["new_customer_days"], "new"),
-        ((r >= core) & (f >= core) & (m >= core), "core"),
-        ((m >= hi) & (f <= lo), "potential_high_value"),
-        ((f >= hi) & (m <= lo), "potential_frequent"),
+        ((r >= core) & (f >= core) & (value >= core), "core"),
+        ((value >= hi) & (f <= lo), "potential_high_value"),
+        ((f >= hi) & (value <= lo), "potential_frequent"),
     ]
-    out = pd.Series("regular", index=so_far.index, dtype="object")
-    for cond, key in reversed(choices):
-        out = out.mask(cond.fillna(False).to_numpy(), key)
-    return out
+    return np.select([c for c, _ in choices], [k for _, k in choices], "regular").astype(object)
