@@ -17,9 +17,11 @@ from hypothesis import strategies as st
 from xlcrm.keys import align, positions
 from xlcrm.problems import BookError
 from xlcrm.xlsx import deflate as deflate_module
+from xlcrm.xlsx.cellrender import payload_table
 from xlcrm.xlsx.deflate import DeflatedPart, deflate
 from xlcrm.xlsx.head import head_rows
 from xlcrm.xlsx.sharedstrings import SharedStrings
+from xlcrm.xlsx.text import xml_escape_text
 from xlcrm.xlsx.zipcopy import write_deflated
 
 TEXTS = [
@@ -184,3 +186,34 @@ def test_positions_and_align_answer_as_pandas_does(keys, values):
         expected = vals.reindex(v.to_numpy())
         expected.index = v.index
         pd.testing.assert_series_equal(got, expected, check_index_type=False)
+
+
+PIECES = [
+    "a",
+    "客",
+    " ",
+    "\t",
+    "\u3000",
+    "&",
+    "<",
+    ">",
+    "_x",
+    "0041_",
+    "\x01",
+    "\r",
+    "\ufffe",
+    "😀",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(PIECES), max_size=8).map("".join), max_size=30))
+def test_text_cells_escaped_on_the_whole_column_as_one_by_one(texts):
+    """A text column's payloads, made on the whole dictionary by Arrow kernels, are what
+    escaping each text on its own gives: the three escapes, a literal _xHHHH_ kept literal,
+    characters XML cannot carry as _xHHHH_, leading or trailing space preserved."""
+    codes, table = payload_table(pd.Series(texts, dtype="string"), "text", False)
+    for code, text in zip(codes, texts, strict=True):
+        space = ' xml:space="preserve"' if text != text.strip() else ""
+        want = f' t="inlineStr"><is><t{space}>{xml_escape_text(text)}</t></is>' if text else ""
+        assert (table[code] if code >= 0 else "") == want

@@ -75,25 +75,30 @@ def compute(book: Book, so_far: pd.DataFrame) -> pd.DataFrame:
     day[has] = spread(
         day[has], priority[has], rank[has], late[has], int(book.settings["contacts_per_day"])
     )
-    out = pd.DataFrame(index=idx)
-    out["last_contact"] = f.last_contact.set_axis(idx)
-    out["last_satisfaction"] = answer.set_axis(idx)
-    out["next_contact"] = pd.to_datetime(np.where(has, day, 0), unit="D").where(has)
-    out["contact_reason"] = pd.Series(reason, index=idx, dtype="string")
-    out["contact_reason__overdue"] = pd.Series(late, index=idx, dtype="Int64").where(late > 0)
-    out["contact_reason__name"] = holiday_name.set_axis(idx).where(reason == "holiday")
+    channel, missing = _channels(cust)
+    cross = so_far["cross_sell"].astype("string")
+    suggest = pd.Series(reason, index=idx).isin(SUGGESTS).to_numpy() & ~(missing & has)
+    action = np.where(missing & has, "add_contact_details", np.where(has, reason, None))
+    out = {
+        "last_contact": f.last_contact.set_axis(idx),
+        "last_satisfaction": answer.set_axis(idx),
+        "next_contact": pd.Series(
+            pd.to_datetime(np.where(has, day, 0), unit="D").where(has), index=idx
+        ),
+        "contact_reason": pd.Series(reason, index=idx, dtype="string"),
+        "contact_reason__overdue": pd.Series(late, index=idx, dtype="Int64").where(late > 0),
+        "contact_reason__name": holiday_name.set_axis(idx).where(reason == "holiday"),
+    }
     if "p_alive" in so_far:  # the chance behind a model's win-back, in whole percent
         chance = (so_far["p_alive"] * 100).round().astype("Int64")
         out["contact_reason__alive"] = chance.where(reason == "win_back_model")
-    channel, missing = _channels(cust)
-    out["next_channel"] = channel.where(has)
-    action = np.where(missing & has, "add_contact_details", np.where(has, reason, None))
-    out["contact_action"] = pd.Series(action, index=idx, dtype="string")
-    cross = so_far["cross_sell"].astype("string")
-    suggest = pd.Series(reason, index=idx).isin(SUGGESTS).to_numpy() & ~(missing & has)
-    out["contact_action__suggest"] = cross.where(suggest)
-    out["contact_priority"] = pd.Series(priority, index=idx).where(has).astype("Int64")
-    return out
+    out |= {
+        "next_channel": channel.where(has),
+        "contact_action": pd.Series(action, index=idx, dtype="string"),
+        "contact_action__suggest": cross.where(suggest),
+        "contact_priority": pd.Series(priority, index=idx).where(has).astype("Int64"),
+    }
+    return pd.DataFrame(out, index=idx)
 
 
 def _channels(cust: pd.DataFrame) -> tuple[pd.Series, np.ndarray]:

@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 
 from ..arrowtext import arrow_text
 from .cellref import col_letter
-from .text import CELL_LIMIT, xml_escape_text
+from .text import CELL_LIMIT, ILLEGAL, xml_escape_text
 
 _TEXT = pa.large_string()
 _NONE = pa.scalar("", _TEXT)  # no separator
@@ -69,16 +69,31 @@ def payload_table(
     else:
         encoded = pc.dictionary_encode(arrow_text(values))
         codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-        table = []
-        for u in encoded.dictionary.to_pylist():
-            u = u[:CELL_LIMIT]
-            space = ' xml:space="preserve"' if u != u.strip() else ""
-            table.append(
-                f' t="inlineStr"><{p}is><{p}t{space}>{xml_escape_text(u)}</{p}t></{p}is>'
-                if u
-                else ""
-            )
+        table = _inline_strings(encoded.dictionary, p)
     return np.asarray(codes, dtype=np.int64), table
+
+
+def _inline_strings(words: pa.Array, p: str) -> list[str]:
+    """Each text's payload as an inline string ('' for empty text). The three escapes are
+    made on the whole dictionary by Arrow kernels (the Points sheet's sources are thousands
+    of distinct order numbers); only a text holding a literal _xHHHH_ or a character XML
+    cannot carry goes through ``xml_escape_text`` on its own."""
+    text = pc.utf8_slice_codeunits(words, 0, CELL_LIMIT)
+    escaped = text
+    for plain, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+        escaped = pc.replace_substring(escaped, plain, entity)
+    out = escaped.to_pylist()
+    raw = text.to_pylist()
+    special = pc.or_(pc.match_substring(text, "_x"), pc.match_substring_regex(text, ILLEGAL))
+    for i in np.flatnonzero(special.to_numpy(zero_copy_only=False)):
+        out[i] = xml_escape_text(raw[i])
+    keep = ' xml:space="preserve"'
+    return [
+        f' t="inlineStr"><{p}is><{p}t{keep if u != u.strip() else ""}>{e}</{p}t></{p}is>'
+        if u
+        else ""
+        for u, e in zip(raw, out, strict=True)
+    ]
 
 
 class Column:

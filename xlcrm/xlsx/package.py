@@ -6,10 +6,9 @@ reader and to the streaming patcher. Every XML part goes through defusedxml: no 
 
 from __future__ import annotations
 
-import copy
 import posixpath
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
@@ -278,7 +277,15 @@ def _load(path: Path, zf: zipfile.ZipFile, key: tuple) -> Package:
             _LOADED.clear()
         _LOADED[key] = found
     wb_part, sheets, date1904, sst, styles = found
-    return Package(path, zf, wb_part, copy.deepcopy(sheets), date1904, sst, styles)
+    return Package(path, zf, wb_part, _fresh(sheets), date1904, sst, styles)
+
+
+def _fresh(sheets: list[SheetInfo]) -> list[SheetInfo]:
+    """A copy of the remembered layout the caller may change (what deepcopy gave, for a
+    fraction of its calls: an update opens its book four times)."""
+    return [
+        replace(s, tables=[replace(t, columns=list(t.columns)) for t in s.tables]) for s in sheets
+    ]
 
 
 def _layout(path: Path, zf: zipfile.ZipFile) -> tuple:

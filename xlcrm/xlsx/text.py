@@ -9,7 +9,8 @@ _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 _XHHHH = re.compile(r"_x([0-9A-Fa-f]{4})_")
 # characters XML 1.0 cannot hold, and CR (which XML parsers turn into LF): Excel stores
 # them as _xHHHH_
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\r\x0e-\x1f\ufffe\uffff]")
+ILLEGAL = "[\x00-\x08\x0b\x0c\r\x0e-\x1f\ufffe\uffff]"  # one class, for re and for RE2
+_ILLEGAL = re.compile(ILLEGAL)
 CELL_LIMIT = 32_767
 
 
