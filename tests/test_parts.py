@@ -186,6 +186,19 @@ def test_positions_and_align_answer_as_pandas_does(keys, values):
         expected = vals.reindex(v.to_numpy())
         expected.index = v.index
         pd.testing.assert_series_equal(got, expected, check_index_type=False)
+        n = len(keys)
+        frame = pd.DataFrame(
+            {
+                "count": np.arange(n, dtype=np.int64),
+                "amount": np.arange(n) / 4,
+                "day": pd.date_range("2024-01-01", periods=n),
+                "name": pd.array([f"n{i}" for i in range(n)], dtype="string"),
+            },
+            index=k,
+        )
+        expected = frame.reindex(v.to_numpy())
+        expected.index = v.index
+        pd.testing.assert_frame_equal(align(frame, v), expected, check_index_type=False)
 
 
 PIECES = [

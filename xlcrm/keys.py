@@ -32,23 +32,24 @@ def align(values: pd.Series | pd.DataFrame, ids: pd.Series) -> pd.Series | pd.Da
     ``values.reindex(ids)`` with the index of ``ids``."""
     if not len(values) or not values.index.is_unique:
         out = values.reindex(ids.to_numpy())
-    else:
-        pos = positions(values.index, ids)
-        if isinstance(values, pd.Series):  # one array take, blank (NaN, NaT, NA) where absent
-            data = (
-                values.array
-                if isinstance(values.dtype, pd.api.extensions.ExtensionDtype)
-                else values.to_numpy()
-            )
-            taken = pd.api.extensions.take(data, pos, allow_fill=True)
-            kept = object if taken.dtype == object else None  # no inferring text from objects
-            return pd.Series(taken, index=ids.index, name=values.name, dtype=kept)
-        out = values.iloc[np.maximum(pos, 0)]
-        found = pos >= 0
-        if not found.all():
-            out = out.where(pd.Series(found, index=out.index), axis=0)
-    out.index = ids.index
-    return out
+        out.index = ids.index
+        return out
+    pos = positions(values.index, ids)
+    if isinstance(values, pd.Series):
+        return _taken(values, pos, ids.index)
+    return pd.DataFrame({c: _taken(values[c], pos, ids.index) for c in values.columns}, ids.index)
+
+
+def _taken(values: pd.Series, pos: np.ndarray, index: pd.Index) -> pd.Series:
+    """One array take, blank (NaN, NaT, NA) where the position is -1."""
+    data = (
+        values.array
+        if isinstance(values.dtype, pd.api.extensions.ExtensionDtype)
+        else values.to_numpy()
+    )
+    taken = pd.api.extensions.take(data, pos, allow_fill=True)
+    kept = object if taken.dtype == object else None  # no inferring text from objects
+    return pd.Series(taken, index=index, name=values.name, dtype=kept)
 
 
 def _arrow(x: pd.Index | pd.Series) -> pa.Array | None:

@@ -31,7 +31,7 @@ def compute(book: Book, so_far: pd.DataFrame) -> pd.DataFrame:
     ids = book.frame("customers")["customer_id"]
     code = positions(led.codes, ids)
     known = code >= 0
-    out = pd.DataFrame(index=so_far.index)
+    out = {}  # the columns, in order: one frame made of them at the end
     per = led.per_customer.reindex(np.where(known, code, -1))
     per.index = so_far.index
     for src, dst in (
@@ -61,7 +61,7 @@ def compute(book: Book, so_far: pd.DataFrame) -> pd.DataFrame:
     gaps = _gaps(led, c, now, as_of, s).set_axis(so_far.index)
     for col in gaps.columns:
         out[col] = gaps[col].where(known)
-    return out
+    return pd.DataFrame(out, index=so_far.index)
 
 
 def _gaps(led, code: np.ndarray, now: np.ndarray, as_of: int, s: dict) -> pd.DataFrame:

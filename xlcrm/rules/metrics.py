@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..book import Book
@@ -34,9 +35,24 @@ def compute(book: Book, so_far: pd.DataFrame) -> pd.DataFrame:
         )
     out = align(per, ids)
     out.index = customers.index
-    out["orders"] = out["orders"].fillna(0).astype("int64")
-    out["revenue"] = out["revenue"].astype("float64").fillna(0.0)
-    out["avg_order"] = (out["revenue"] / out["orders"].where(out["orders"] > 0)).round(2)
-    days = (pd.Timestamp(book.as_of) - pd.to_datetime(out["last_purchase"])).dt.days
-    out["days_since_last"] = days.astype("Int64")
-    return out[[c.key for c in OUTPUTS]]
+    orders = out["orders"].fillna(0).astype("int64")
+    revenue = out["revenue"].astype("float64").fillna(0.0)
+    counts = orders.to_numpy()
+    last = pd.to_datetime(out["last_purchase"]).to_numpy(dtype="datetime64[ns]")
+    bought = ~np.isnat(last)
+    days = np.zeros(len(last), dtype=np.int64)  # whole days since, floored as pandas' .dt.days
+    days[bought] = (np.datetime64(pd.Timestamp(book.as_of), "ns") - last[bought]) // DAY
+    return pd.DataFrame(
+        {
+            "first_purchase": out["first_purchase"],
+            "last_purchase": out["last_purchase"],
+            "orders": orders,
+            "revenue": revenue,
+            "avg_order": np.round(revenue.to_numpy() / np.where(counts > 0, counts, np.nan), 2),
+            "days_since_last": pd.arrays.IntegerArray(days, ~bought),
+        },
+        index=customers.index,
+    )
+
+
+DAY = np.timedelta64(1, "D")
