@@ -20,7 +20,7 @@ from ..rules.ledger import RowRef
 from ..schema import sheet_spec
 from .columns import FORMATTERS, words_of
 from .problems import location, problem_message, sheet_name
-from .words import LANGS, normalize_lang, say
+from .words import LANGS, normalize_lang, say, say_each
 
 OWNED_MARK = "xlcrm"
 
@@ -161,20 +161,30 @@ def _link(p: Problem) -> str | None:
 
 def _source(frame: pd.DataFrame, key: str, ctx: dict[str, Any], lang: str) -> pd.Series:
     """Where a ledger event came from: an order, a year, a customer, or a sheet's row."""
-    values = frame[key]
+    out = frame[key].to_numpy(dtype=object).copy()
     rules = frame["rule"].to_numpy()
-    out = values.astype(object).copy()
-    at = (rules == "feedback") | (rules == "redemption")
-    names = ctx.get("sheets", {})
-    for i in at.nonzero()[0]:
-        ref = values.iat[i]
-        if isinstance(ref, RowRef):
-            sheet = names.get(ref.kind) or sheet_spec(ref.kind).label(lang)
-            text = say("fmt.source_row", lang, sheet=sheet, row=ref.row)
-            if ref.note:
-                text = say("fmt.source_note", lang, source=text, note=ref.note)
-            out.iat[i] = text
-    return out.astype("string")
+    at = ((rules == "feedback") | (rules == "redemption")).nonzero()[0]
+    at = np.array([i for i in at if isinstance(out[i], RowRef)], dtype=np.int64)
+    if len(at):
+        refs = out[at]
+        names = ctx.get("sheets", {})
+        sheet = {k: names.get(k) or sheet_spec(k).label(lang) for k in {r.kind for r in refs}}
+        text = say_each(
+            "fmt.source_row",
+            lang,
+            sheet=pd.Series([sheet[r.kind] for r in refs], dtype=object),
+            row=pd.Series([r.row for r in refs], dtype=object),
+        ).to_numpy(copy=True)
+        noted = np.array([bool(r.note) for r in refs], dtype=bool)
+        if noted.any():
+            text[noted] = say_each(
+                "fmt.source_note",
+                lang,
+                source=pd.Series(text[noted], dtype=object),
+                note=pd.Series([r.note for r in refs[noted]], dtype=object),
+            ).to_numpy()
+        out[at] = text
+    return pd.Series(out, index=frame.index).astype("string")
 
 
 SHEET_FORMATTERS = {
