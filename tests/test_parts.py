@@ -226,6 +226,7 @@ def test_text_cells_escaped_on_the_whole_column_as_one_by_one(texts):
     escaping each text on its own gives: the three escapes, a literal _xHHHH_ kept literal,
     characters XML cannot carry as _xHHHH_, leading or trailing space preserved."""
     codes, table = payload_table(pd.Series(texts, dtype="string"), "text", False)
+    table = table.to_pylist()
     for code, text in zip(codes, texts, strict=True):
         space = ' xml:space="preserve"' if text != text.strip() else ""
         want = f' t="inlineStr"><is><t{space}>{xml_escape_text(text)}</t></is>' if text else ""
