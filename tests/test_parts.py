@@ -220,13 +220,22 @@ PIECES = [
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.lists(st.sampled_from(PIECES), max_size=8).map("".join), max_size=30))
+@given(st.lists(st.lists(st.sampled_from(PIECES), max_size=8).map("".join), max_size=200))
 def test_text_cells_escaped_on_the_whole_column_as_one_by_one(texts):
-    """A text column's payloads, made on the whole dictionary by Arrow kernels, are what
-    escaping each text on its own gives: the three escapes, a literal _xHHHH_ kept literal,
-    characters XML cannot carry as _xHHHH_, leading or trailing space preserved."""
+    """A text column's payloads (a long column's escaped by Arrow kernels on the whole
+    dictionary, a short one's text by text) are what escaping each text on its own gives:
+    the three escapes, a literal _xHHHH_ kept literal, characters XML cannot carry as
+    _xHHHH_, leading or trailing space preserved."""
+    _payloads_match(texts)
+
+
+def test_a_long_text_column_with_every_kind_of_text_is_escaped_as_one_by_one():
+    texts = [f"{i}{piece}{piece}" for i, piece in enumerate(PIECES * 10)]
+    _payloads_match([*texts, *(f"_x{i:04X}_ & {i}" for i in range(70))])
+
+
+def _payloads_match(texts: list[str]) -> None:
     codes, table = payload_table(pd.Series(texts, dtype="string"), "text", False)
-    table = table.to_pylist()
     for code, text in zip(codes, texts, strict=True):
         space = ' xml:space="preserve"' if text != text.strip() else ""
         want = f' t="inlineStr"><is><t{space}>{xml_escape_text(text)}</t></is>' if text else ""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -51,7 +50,7 @@ def _as_floats(values: pd.Series) -> np.ndarray:
 
 def payload_table(
     values: pd.Series, kind: str, date1904: bool, p: str = ""
-) -> tuple[np.ndarray, list[str] | pa.Array]:
+) -> tuple[np.ndarray, list[str]]:
     """Each distinct value's payload (what follows a cell's r and s attributes, up to its
     closing tag) and every row's code into that table; -1 for a blank cell.
 
@@ -74,35 +73,36 @@ def payload_table(
     return np.asarray(codes, dtype=np.int64), table
 
 
-def _inline_strings(words: pa.Array, p: str) -> pa.Array:
-    """Each text's payload as an inline string ('' for empty text). The three escapes are
-    made on the whole dictionary by Arrow kernels (the Points sheet's sources are thousands
-    of distinct order numbers); only a text holding a literal _xHHHH_ or a character XML
-    cannot carry goes through ``xml_escape_text`` on its own."""
-    text = pc.utf8_slice_codeunits(words, 0, CELL_LIMIT).cast(_TEXT)
+def _inline_strings(words: pa.Array, p: str) -> list[str]:
+    """Each text's payload as an inline string ('' for empty text)."""
+    raw = [u[:CELL_LIMIT] for u in words.to_pylist()]
+    escaped = _escaped(words, raw) if len(raw) >= ARROW_FROM else [xml_escape_text(u) for u in raw]
+    keep = ' xml:space="preserve"'
+    return [
+        f' t="inlineStr"><{p}is><{p}t{keep if u != u.strip() else ""}>{e}</{p}t></{p}is>'
+        if u
+        else ""
+        for u, e in zip(raw, escaped, strict=True)
+    ]
+
+
+ARROW_FROM = 64  # distinct texts from which Arrow's kernels escape faster than one by one
+
+
+def _escaped(words: pa.Array, raw: list[str]) -> list[str]:
+    """``xml_escape_text`` of many texts (``raw``: ``words`` cut to the cell limit): the
+    three escapes by Arrow kernels on the whole column (the Points sheet's sources are
+    thousands of distinct order numbers); a text holding a literal _xHHHH_ or a character
+    XML cannot carry still goes through ``xml_escape_text`` on its own."""
+    text = pc.utf8_slice_codeunits(words, 0, CELL_LIMIT)
     escaped = text
     for plain, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
         escaped = pc.replace_substring(escaped, plain, entity)
-    raw = text.to_pylist()
+    out = escaped.to_pylist()
     special = pc.or_(pc.match_substring(text, "_x"), pc.match_substring_regex(text, ILLEGAL))
-    odd = np.flatnonzero(special.to_numpy(zero_copy_only=False))
-    if len(odd):
-        out = escaped.to_pylist()
-        for i in odd:
-            out[i] = xml_escape_text(raw[i])
-        escaped = pa.array(out, _TEXT)
-    # leading or trailing space (as Python's strip sees it) is kept with xml:space
-    spaced = pa.array([u != u.strip() for u in raw], pa.bool_())
-    keep = pc.if_else(spaced, pa.scalar(' xml:space="preserve"', _TEXT), _NONE)
-    payload = pc.binary_join_element_wise(
-        pa.scalar(f' t="inlineStr"><{p}is><{p}t', _TEXT),
-        keep,
-        pa.scalar(">", _TEXT),
-        escaped,
-        pa.scalar(f"</{p}t></{p}is>", _TEXT),
-        _NONE,
-    )
-    return pc.if_else(pc.equal(text, ""), _NONE, payload)
+    for i in np.flatnonzero(special.to_numpy(zero_copy_only=False)):
+        out[i] = xml_escape_text(raw[i])
+    return out
 
 
 class Column:
@@ -110,34 +110,19 @@ class Column:
     and one tail per distinct value, joined by Arrow kernels (no per-cell Python string)."""
 
     def __init__(
-        self,
-        col: int,
-        style: int | None,
-        codes: np.ndarray,
-        table: list[str] | pa.Array,
-        p: str = "",
+        self, col: int, style: int | None, codes: np.ndarray, table: list[str], p: str = ""
     ) -> None:
         s = f' s="{style}"' if style else ""
+        end = f"</{p}c>"
         blank = f'"{s}/>' if s else ""  # a styled blank keeps its style; else no cell at all
-        payloads = table if isinstance(table, pa.Array) else pa.array(table, _TEXT)
-        payloads = pa.concat_arrays([payloads, pa.array([""], _TEXT)])  # the blank's place
-        tails = pc.if_else(
-            pc.equal(payloads, ""),
-            pa.scalar(blank or None, _TEXT),  # null: no cell
-            pc.binary_join_element_wise(
-                pa.scalar(f'"{s}', _TEXT), payloads, pa.scalar(f"</{p}c>", _TEXT), _NONE
-            ),
-        )
+        tails = [f'"{s}{t}{end}' if t else blank for t in table] + [blank]
         self.col = col
         self.head = f'<{p}c r="{col_letter(col)}'
         self._head = pa.scalar(self.head, _TEXT)
-        self._tails = tails
+        self._tail = tails
+        self._tails = pa.array([t or None for t in tails], _TEXT)  # null: no cell
         self._codes = np.where(codes < 0, len(tails) - 1, codes)
-        self.present = tails.is_valid().to_numpy(zero_copy_only=False)[self._codes]
-
-    @cached_property
-    def _tail(self) -> list[str]:
-        return [t or "" for t in self._tails.to_pylist()]
+        self.present = np.array([bool(t) for t in tails])[self._codes]
 
     def cell(self, i: int, row: int) -> str:
         tail = self._tail[self._codes[i]]
