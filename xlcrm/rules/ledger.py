@@ -308,24 +308,33 @@ def _referrals(customers, codes: pd.Index, first_buy: pd.Series, s: dict) -> lis
 
 
 def _feedback(book: Book, codes: pd.Index, s: dict) -> Events:
+    """A bonus per feedback or survey contact, up to the monthly cap per customer: the
+    earliest of each month count (by day, then sheet row)."""
     contacts = book.frame("contacts")
     if not s["feedback_bonus"] or contacts.empty or "kind" not in contacts:
         return _empty_events()
-    f = contacts[contacts["kind"].isin(["feedback", "survey"]) & contacts["date"].notna()]
-    f = f.assign(_code=positions(codes, f["customer_id"]), _row=f.index)
-    f = f[f["_code"] >= 0].sort_values(["_code", "date", "_row"], kind="stable")
-    month = f["date"].to_numpy().astype("datetime64[M]").astype(np.int64)
-    nth = f.groupby([f["_code"], month]).cumcount()
-    f = f[nth < int(s["feedback_bonus_monthly_cap"])]
-    d = day_number(f["date"])
+    taken = (contacts["kind"].isin(["feedback", "survey"]) & contacts["date"].notna()).to_numpy()
+    code = positions(codes, contacts["customer_id"][taken])
+    dates = contacts["date"].to_numpy(dtype="datetime64[ns]")[taken]
+    rows = contacts.index.to_numpy()[taken]
+    order = np.lexsort((rows, dates, code))  # by customer, day, row
+    order = order[code[order] >= 0]
+    code, dates, rows = code[order], dates[order], rows[order]
+    month = dates.astype("datetime64[M]").astype(np.int64)
+    starts = np.ones(len(code), dtype=bool)  # each (customer, month) is a run of rows
+    starts[1:] = (code[1:] != code[:-1]) | (month[1:] != month[:-1])
+    first = np.flatnonzero(starts)[np.cumsum(starts) - 1]
+    keep = np.arange(len(code)) - first < int(s["feedback_bonus_monthly_cap"])
+    code, dates, rows = code[keep], dates[keep], rows[keep]
+    d = dates.astype("datetime64[D]").astype(np.int64)
     return _frame(
-        f["_code"],
+        code,
         d,
         d,
         "earn",
         "feedback",
-        [RowRef("contacts", int(r)) for r in f["_row"]],
-        np.full(len(f), int(s["feedback_bonus"])),
+        [RowRef("contacts", int(r)) for r in rows],
+        np.full(len(code), int(s["feedback_bonus"])),
     )
 
 
