@@ -125,12 +125,9 @@ def model(book: Book) -> Model:
 
 def compute(book: Book, so_far: pd.DataFrame) -> pd.DataFrame:
     idx = so_far.index
-    out = pd.DataFrame(index=idx)
-    for c in OUTPUTS:
-        out[c.key] = np.nan
     fitted = model(book)
     if fitted.bg is None:
-        return out
+        return pd.DataFrame({c.key: np.full(len(idx), np.nan) for c in OUTPUTS}, index=idx)
     s = book.settings
     h = history(book)
     x, tx, T, m = (h[k].to_numpy(dtype=float) for k in ("x", "tx", "T", "m"))
@@ -150,8 +147,7 @@ def compute(book: Book, so_far: pd.DataFrame) -> pd.DataFrame:
         index=h.index,
     )
     laid = align(frame, book.frame("customers")["customer_id"])
-    for key in frame.columns:
-        out[key] = laid[key].to_numpy()
+    out = pd.DataFrame({c.key: laid[c.key].to_numpy() for c in OUTPUTS}, index=idx)
     classes = so_far["value_class"].fillna("prospect")
     fitted.by_class = {
         str(k): float(v) for k, v in out["clv"].groupby(classes.to_numpy()).sum().items() if v
