@@ -155,8 +155,10 @@ def _order_owners(sales: Sheet | None) -> list[Problem]:
 def _rows(
     sheet: Sheet, key: str, mask: pd.Series, severity: str, code: str, **params: Any
 ) -> list[Problem]:
-    mask = mask.fillna(False).astype(bool)
-    values = sheet.frame.loc[mask.to_numpy(), key]
+    hits = mask.to_numpy(dtype=bool, na_value=False)
+    if not hits.any():  # the usual case: nothing to look up
+        return []
+    values = sheet.frame.loc[hits, key]
     return [problem_at(sheet, key, row, v, severity, code, **params) for row, v in values.items()]
 
 
