@@ -42,9 +42,12 @@ def coerce_sheet(raw: RawSheet) -> tuple[Sheet, list[Problem], dict[str, pd.Seri
         series, bad = _coerce_column(c, col, report)
         cols[c.key] = series
         unreadable[c.key] = bad
-    for key, dtype in column_dtypes(raw.kind).items():  # absent columns: typed and blank
+    blank: dict[str, pd.Series] = {}  # absent columns: typed and blank, one per type
+    for key, dtype in column_dtypes(raw.kind).items():
         if key not in cols:
-            cols[key] = pd.Series(index=raw.rows, dtype=dtype)
+            if dtype not in blank:
+                blank[dtype] = pd.Series(index=raw.rows, dtype=dtype)
+            cols[key] = blank[dtype]
     frame = pd.DataFrame(cols, index=raw.rows)
     sheet = Sheet(
         raw.kind,

@@ -10,7 +10,7 @@ jsonschema's verdict on random rows.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from functools import cache
 from typing import Any
 
@@ -39,15 +39,20 @@ ANNOTATIONS = {"title", "description", "default", "examples", "$comment", "depre
 
 
 def violations(
-    frame: pd.DataFrame, schema: dict[str, Any], skip: dict[str, pd.Series] | None = None
+    frame: pd.DataFrame,
+    schema: dict[str, Any],
+    skip: dict[str, pd.Series] | None = None,
+    columns: Collection[str] | None = None,
 ) -> Iterator[tuple[str, pd.Index, str]]:
-    """Yield (column key, Excel rows, keyword) for every failing keyword of every column.
+    """Yield (column key, Excel rows, keyword) for every failing keyword of every column
+    (of ``columns`` only, when given: the ones the sheet has).
 
     ``skip`` masks cells already reported as unreadable, so a cell gets one message, not two.
     """
     skip = skip or {}
+    columns = frame.columns if columns is None else [c for c in frame.columns if c in columns]
     for key in schema.get("required", []):
-        if key in frame.columns:
+        if key in columns:
             missing = frame[key].isna().to_numpy()
             if key in skip:
                 missing = missing & ~skip[key].reindex(frame.index, fill_value=False).to_numpy(
@@ -56,7 +61,7 @@ def violations(
             if missing.any():
                 yield key, frame.index[missing], "required"
     for key, prop in schema.get("properties", {}).items():
-        if key not in frame.columns:
+        if key not in columns:
             continue
         s = frame[key]
         present = s.notna().to_numpy()

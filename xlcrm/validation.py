@@ -75,8 +75,8 @@ def schema_problems(sheet: Sheet, unreadable: dict[str, pd.Series]) -> list[Prob
     spec = sheet_spec(sheet.kind)
     out: list[Problem] = []
     seen: set[tuple[str, int]] = set()
-    present = sheet.frame[[c for c in sheet.frame.columns if c in sheet.letters]]
-    for key, rows, keyword in violations(present, sheet_schema(sheet.kind), unreadable):
+    schema = sheet_schema(sheet.kind)
+    for key, rows, keyword in violations(sheet.frame, schema, unreadable, sheet.letters):
         col = spec.column(key)
         severity = ERROR if keyword == "required" else col.severity
         limit = col.schema.get(keyword) if keyword not in ("required", "type") else None
