@@ -137,6 +137,6 @@ def _body(
     numbers = range(above + 1, above + 1 + n)
     rendered = []
     for c, ((kind, values), style) in enumerate(zip(columns, styles, strict=True), start=1):
-        codes, table = payload_table(pd.Series(values.to_numpy()), kind, date1904)
+        codes, table = payload_table(values.reset_index(drop=True), kind, date1904)
         rendered.append(Column(c, style, codes, table))
     yield from row_elements(rendered, numbers)
