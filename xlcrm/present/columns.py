@@ -66,7 +66,9 @@ def tier_names(settings: dict[str, Any], lang: str) -> dict[str, str]:
 
 
 def _tier(out: pd.DataFrame, key: str, settings: dict[str, Any], lang: str) -> pd.Series:
-    return out[key].map(tier_names(settings, lang)).astype("string")
+    names = tier_names(settings, lang)
+    worded = map_distinct(arrow_text(out[key].astype("string")), names.get, pa.large_string())
+    return string_series(worded, out.index)
 
 
 def money(amount: float, currency: str) -> str:
@@ -116,33 +118,30 @@ def _with_detail(vocab: str | None, detail: str, template: str, param: str, head
     def fmt(out: pd.DataFrame, key: str, settings: dict[str, Any], lang: str) -> pd.Series:
         column = out[key].astype("string")
         words = column if vocab is None else words_of(column, vocab, lang)
-        extra = out.get(f"{key}__{detail}")
-        if extra is None:
-            return words
-        has = (extra.notna() & words.notna()).to_numpy(dtype=bool)
-        if not has.any():
-            return words
-        return _put(words, has, say_each(template, lang, **{head: words[has], param: extra[has]}))
+        return _detailed(words, out.get(f"{key}__{detail}"), template, param, head, lang)
 
     return fmt
 
 
+def _detailed(
+    words: pd.Series, extra: pd.Series | None, template: str, param: str, head: str, lang: str
+) -> pd.Series:
+    """``words`` extended by ``template`` where ``extra`` (a detail column) has a value."""
+    if extra is None:
+        return words
+    has = (extra.notna() & words.notna()).to_numpy(dtype=bool)
+    if not has.any():
+        return words
+    return _put(words, has, say_each(template, lang, **{head: words[has], param: extra[has]}))
+
+
 def _reason(out: pd.DataFrame, key: str, settings: dict[str, Any], lang: str) -> pd.Series:
-    """The reason in words, with what it is about (the holiday's name) and the days overdue."""
+    """The reason in words, with what it is about (the holiday's name), the chance the model
+    gives (its win-back) and the days overdue."""
     words = words_of(out[key].astype("string"), "reason", lang)
-    name = out.get(f"{key}__name")
-    if name is not None:
-        named = (name.notna() & words.notna()).to_numpy(dtype=bool)
-        if named.any():
-            words = _put(
-                words, named, say_each("fmt.named", lang, reason=words[named], name=name[named])
-            )
-    words = _alive(out.assign(**{key: words}), key, settings, lang)
-    return _overdue(out.assign(**{key: words}), key, settings, lang)
-
-
-_overdue = _with_detail(None, "overdue", "fmt.overdue", "days", "reason")
-_alive = _with_detail(None, "alive", "fmt.alive", "percent", "reason")
+    words = _detailed(words, out.get(f"{key}__name"), "fmt.named", "name", "reason", lang)
+    words = _detailed(words, out.get(f"{key}__alive"), "fmt.alive", "percent", "reason", lang)
+    return _detailed(words, out.get(f"{key}__overdue"), "fmt.overdue", "days", "reason", lang)
 
 
 FORMATTERS: dict[str, Formatter] = {
