@@ -84,11 +84,12 @@ def _tier_gap(out: pd.DataFrame, key: str, settings: dict[str, Any], lang: str) 
         return result
     currency = str(settings.get("currency") or "")
     spend = out[f"{key}__spend"][has].astype("float64")
+    names = tier_names(settings, lang)
     text = say_each(
         "fmt.tier_gap",
         lang,
-        money=spend.map(lambda v: money(v, currency)),
-        tier=target[has].map(tier_names(settings, lang)),
+        money=pd.Series([money(v, currency) for v in spend.tolist()], index=spend.index),
+        tier=pd.Series([names.get(t) for t in target[has].tolist()], index=spend.index),
     )
     orders = out[f"{key}__orders"][has]
     more = (orders.notna() & (orders > 0)).to_numpy(dtype=bool)
