@@ -164,7 +164,8 @@ class UpdateResult(Result):
 @dataclass(repr=False)
 class DueResult(Result):
     frame: pd.DataFrame | None = None  # who is due: values and codes (see xlcrm.owned)
-    total: int = 0  # due before a limit cut the list    settings: dict[str, Any] = field(default_factory=dict)
+    total: int = 0  # due before a limit cut the list
+    settings: dict[str, Any] = field(default_factory=dict)
     blocked: bool = False
 
     @property

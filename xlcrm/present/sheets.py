@@ -203,7 +203,10 @@ def due_table(result) -> tuple[list[str], list[list[Any]]]:
     """A due list (``DueResult``) as headers and rows of plain values, worded."""
     from ..owned import DUE_FIELDS
 
-    content = SheetContent("due", "title.due", {}, DUE_FIELDS, result.frame)
+    frame = result.frame
+    if frame is None:  # a book that could not be read, or whose errors stopped the list
+        frame = pd.DataFrame({f.key: pd.Series(dtype=object) for f in DUE_FIELDS})
+    content = SheetContent("due", "title.due", {}, DUE_FIELDS, frame)
     sheet = render_body(content, result.settings, result.lang)
     return sheet.headers, body_rows(sheet)
 
