@@ -25,6 +25,9 @@ Progress = Callable[[int, int, Result], None]
 
 @dataclass
 class BatchResult:
+    """Every book's result, in the order the books were named, and the seconds the batch
+    took."""
+
     results: list[Result] = field(default_factory=list)
     seconds: float = 0.0
 

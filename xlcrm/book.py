@@ -15,6 +15,9 @@ from .schema import sheet_spec
 
 @dataclass
 class Sheet:
+    """One sheet as the rules read it: typed columns indexed by Excel row number, with each
+    column's letter and header so a problem can point at its cell."""
+
     kind: str
     name: str
     header_row: int

@@ -24,6 +24,9 @@ LEFT_OUT = "left_out"  # the reason code on a customer whose numbers could not b
 
 @dataclass
 class Computed:
+    """What the engine hands a door to write: the output columns, the owned sheets' content,
+    the notes."""
+
     outputs: pd.DataFrame  # index: every Customers row, the left-out ones included
     sheets: list[SheetContent] = field(default_factory=list)
     notes: list[Problem] = field(default_factory=list)

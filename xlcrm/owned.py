@@ -36,6 +36,8 @@ class Field:
 
 @dataclass
 class SheetContent:
+    """A sheet xlcrm owns, as values and codes: each door words and writes it its own way."""
+
     kind: str  # problems, due, points
     title: str  # catalogue code of the title row
     params: dict[str, Any]

@@ -21,6 +21,9 @@ MAX_COLS = 16_384
 
 @dataclass(frozen=True)
 class Placed:
+    """Where one output column goes on the Customers sheet, and the header to write when it
+    is new."""
+
     key: str
     col: int  # 1-based sheet column
     header: str | None  # the header to write: a new column; None: the column is there

@@ -30,6 +30,8 @@ class OddCell:
 
 @dataclass
 class RawColumn:
+    """One xlcrm column as the fast reader typed it, and the cells it could not type."""
+
     key: str
     letter: str
     header: str
@@ -39,6 +41,9 @@ class RawColumn:
 
 @dataclass
 class RawSheet:
+    """One sheet as read: its header row, xlcrm's columns, the owner's other columns, its
+    Table."""
+
     kind: str
     name: str
     header_row: int
@@ -55,6 +60,8 @@ class RawSheet:
 
 @dataclass
 class RawBook:
+    """Every xlcrm sheet of a file as read, before any check."""
+
     path: Path
     sheets: dict[str, RawSheet]
     date1904: bool

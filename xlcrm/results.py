@@ -19,6 +19,9 @@ from .problems import ERROR, NOTE, WARNING, Problem
 
 @dataclass(repr=False)
 class Result:
+    """What one command did to one book: the CLI only formats it, scripts read it
+    (``as_dict``)."""
+
     path: Path
     problems: list[Problem] = field(default_factory=list)
     fatal: str | None = None  # why the book could not be read or written, in words
@@ -82,6 +85,8 @@ class Result:
 
 @dataclass(repr=False)
 class ValidationResult(Result):
+    """``validate``: the problems found, the rows read, and (in-process) the checked book."""
+
     book: Book | None = None
     rows: dict[str, int] = field(default_factory=dict)  # rows read, by sheet name
     customers: int = 0
@@ -101,6 +106,8 @@ class ValidationResult(Result):
 
 @dataclass(repr=False)
 class UpdateResult(Result):
+    """``update``: what was computed, what was written where, what was left out and why."""
+
     out: Path | None = None
     written: bool = False
     dry_run: bool = False
@@ -163,6 +170,9 @@ class UpdateResult(Result):
 
 @dataclass(repr=False)
 class DueResult(Result):
+    """``due``: who is due (values and codes, worded by ``table``), or why no list could be
+    made."""
+
     frame: pd.DataFrame | None = None  # who is due: values and codes (see xlcrm.owned)
     total: int = 0  # due before a limit cut the list
     settings: dict[str, Any] = field(default_factory=dict)
@@ -202,6 +212,9 @@ class DueResult(Result):
 
 @dataclass(repr=False)
 class ReportResult(Result):
+    """``report``: the counts and sums by code that the report's sections and charts are
+    drawn from."""
+
     figures: Any = None  # xlcrm.figures.Figures: counts and sums by code
     settings: dict[str, Any] = field(default_factory=dict)
     blocked: bool = False

@@ -198,6 +198,8 @@ def _new_file_mode() -> int:
 
 @dataclass(frozen=True)
 class Backup:
+    """A backup of a book: the file and when it was made (from its name)."""
+
     path: Path
     made: dt.datetime
 

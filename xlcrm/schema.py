@@ -30,6 +30,9 @@ def normalize_label(text: object) -> str:
 
 @dataclass(frozen=True)
 class Choice:
+    """One value a choice column takes: its code, its words in each language, and the other
+    spellings owners type for it."""
+
     value: str
     labels: dict[str, str]
     aliases: tuple[str, ...]
@@ -37,6 +40,10 @@ class Choice:
 
 @dataclass(frozen=True)
 class ColumnSpec:
+    """One column of a sheet, as the schema declares it: the headers it is known by in
+    either language, its type, the rules its cells must meet and how bad breaking them
+    is."""
+
     key: str
     kind: str  # id, text, date, number, money, integer, boolean, choice
     labels: dict[str, str]
@@ -70,6 +77,9 @@ class ColumnSpec:
 
 @dataclass(frozen=True)
 class SheetSpec:
+    """One sheet of the workbook, as the schema declares it: the names it is known by, its
+    columns and which of them a row needs."""
+
     key: str
     labels: dict[str, str]
     aliases: tuple[str, ...]

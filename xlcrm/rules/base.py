@@ -16,6 +16,8 @@ from importlib import resources
 
 @dataclass(frozen=True)
 class OutputColumn:
+    """A column xlcrm computes: its key, its kind for the writer, its width, its vocabulary."""
+
     key: str
     kind: str  # date, datetime, number, money, integer, text
     width: int

@@ -17,6 +17,8 @@ Objective = Callable[[np.ndarray], tuple[float, np.ndarray]]
 
 @dataclass(frozen=True)
 class Minimum:
+    """Where the minimiser stopped, and whether it got there by the gradient test."""
+
     x: np.ndarray
     fun: float
     jac: np.ndarray

@@ -47,6 +47,9 @@ class RowRef:
 
 @dataclass
 class Ledger:
+    """Every points event of every customer with running balances, built once per run: the
+    loyalty family, the checks and the Points sheet all read it."""
+
     trail: dict[str, np.ndarray]  # every event, sorted by customer and day, with balances
     texts: pd.DataFrame  # rule code and (with the Points sheet on) source of each event
     per_customer: pd.DataFrame  # earned, redeemed, expired, balance, expiring, expiring_on

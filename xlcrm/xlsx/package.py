@@ -41,6 +41,9 @@ def local(tag: str) -> str:
 
 @dataclass
 class TableInfo:
+    """An Excel Table on a sheet: where its part is, the range it covers and its column
+    names."""
+
     part: str
     name: str
     display_name: str
@@ -52,6 +55,8 @@ class TableInfo:
 
 @dataclass
 class SheetInfo:
+    """A sheet as the workbook part lists it: its name, relationship, part and Tables."""
+
     name: str
     rid: str
     part: str
@@ -61,6 +66,8 @@ class SheetInfo:
 
 @dataclass
 class Package(Closing):
+    """An open workbook file and the layout read from it (parts, sheets, date system)."""
+
     path: Path
     zf: zipfile.ZipFile
     workbook_part: str

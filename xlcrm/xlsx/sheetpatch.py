@@ -42,6 +42,8 @@ class WriteRefused(BookError):
 
 @dataclass
 class ColumnPlan:
+    """One output column to splice into the Customers part: where, what kind, which values."""
+
     col: int
     kind: str  # date, datetime, money, integer, number, text, boolean
     values: pd.Series  # index = Excel rows of the customers
@@ -51,6 +53,9 @@ class ColumnPlan:
 
 @dataclass
 class PatchReport:
+    """What the patch did: cells written, formulas overwritten, rows patched fast or with
+    care."""
+
     formulas_overwritten: int = 0
     cells_written: int = 0
     max_col: int = 0

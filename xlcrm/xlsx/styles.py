@@ -32,6 +32,8 @@ def is_date_code(code: str) -> bool:
 
 @dataclass
 class Styles:
+    """The workbook's styles part, with the cell formats xlcrm adds appended once each."""
+
     xml: bytes
     prefix: str
     numfmts: dict[int, str] = field(default_factory=dict)

@@ -75,6 +75,8 @@ Place = Callable[[dict[int, str], int, list[str]], list[ColumnOut]]
 
 @dataclass
 class WriteReport:
+    """What the write-back changed in the file, for the result and the tests."""
+
     columns: list[int] = field(default_factory=list)
     new_columns: list[str] = field(default_factory=list)
     cells_written: int = 0
