@@ -2,17 +2,16 @@
 exit that skips tearing down the interpreter.
 
 Loading pandas, numpy, Arrow and xlcrm leaves some 120,000 objects for the collector to
-track, all of them kept as long as the process lives and none of them garbage, yet the
-collector's default (a pass every 700 allocations, and whole-heap passes as the heap grows)
-walks them again and again while they load: 0.1-0.15 s of a typical update on a small
-machine. So the collector is off while the modules load; once
-a command has imported what it runs on (``loaded``), everything alive is frozen out of the
-collector's sight (``gc.freeze``: those objects stay for the whole run anyway) and
-collection resumes, a pass every 50,000 allocations: a command allocates a few million
-short-lived objects (pandas' Series and Index objects, cell text) and few reference cycles,
-and the default walked the young objects some two hundred times in a typical update. The
-commands that load the engine call ``loaded``; the others (``--help``, ``backups``) are over
-before their garbage would matter.
+track, all kept as long as the process lives and none of them garbage, yet the collector's
+default (a pass every 700 allocations, and whole-heap passes as the heap grows) walks them
+again and again while they load: 0.1-0.15 s of a typical update on a small machine. So the
+collector is off while the modules load. Once a command has imported what it runs on
+(``loaded``), everything alive is frozen out of the collector's sight (``gc.freeze``: those
+objects stay for the whole run anyway) and collection resumes, a pass every 50,000
+allocations: a command allocates a few million short-lived objects (pandas' Series and Index
+objects, cell text) and few reference cycles, and the default walked the young objects some
+two hundred times in a typical update. The commands that load the engine call ``loaded``;
+the others (``--help``, ``backups``) are over before their garbage would matter.
 
 Unloading pandas, numpy and Arrow module by module takes about 0.2 s on a small machine,
 a fifth of a typical book's whole run, and frees nothing the operating system would not

@@ -20,6 +20,16 @@ def day_numbers(values: pd.Series) -> np.ndarray:
     return out
 
 
+def days_since(as_of, dates: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Whole days from each date to ``as_of``, floored as pandas' ``.dt.days`` (a date with a
+    time of day counts the part day down), and where there is a date at all."""
+    when = pd.to_datetime(dates).to_numpy(dtype="datetime64[ns]")
+    known = ~np.isnat(when)
+    days = np.zeros(len(when), dtype=np.int64)
+    days[known] = (np.datetime64(pd.Timestamp(as_of), "ns") - when[known]) // np.timedelta64(1, "D")
+    return days, known
+
+
 def day_number(when) -> int:
     return int((pd.Timestamp(when) - EPOCH).days)
 

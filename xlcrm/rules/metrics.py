@@ -8,6 +8,7 @@ import pandas as pd
 from ..book import Book
 from ..keys import align
 from .base import declare
+from .calendar import days_since
 from .facts import orders as order_table
 from .facts import sales_in_scope
 
@@ -38,10 +39,7 @@ def compute(book: Book, so_far: pd.DataFrame) -> pd.DataFrame:
     orders = out["orders"].fillna(0).astype("int64")
     revenue = out["revenue"].astype("float64").fillna(0.0)
     counts = orders.to_numpy()
-    last = pd.to_datetime(out["last_purchase"]).to_numpy(dtype="datetime64[ns]")
-    bought = ~np.isnat(last)
-    days = np.zeros(len(last), dtype=np.int64)  # whole days since, floored as pandas' .dt.days
-    days[bought] = (np.datetime64(pd.Timestamp(book.as_of), "ns") - last[bought]) // DAY
+    days, bought = days_since(book.as_of, out["last_purchase"])
     return pd.DataFrame(
         {
             "first_purchase": out["first_purchase"],
@@ -53,6 +51,3 @@ def compute(book: Book, so_far: pd.DataFrame) -> pd.DataFrame:
         },
         index=customers.index,
     )
-
-
-DAY = np.timedelta64(1, "D")

@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..book import Book
 from .base import declare
+from .calendar import days_since
 
 OUTPUTS = declare("r_score f_score m_score a_score rfm rfm_segment value_class")
 
@@ -118,11 +119,8 @@ def value_class(
     average-order score (the order value the method scores) by default, or the M score when
     Settings say so."""
     days = so_far["days_since_last"].to_numpy(dtype="float64", na_value=np.nan)
-    first = pd.to_datetime(so_far["first_purchase"]).to_numpy(dtype="datetime64[ns]")
-    bought = ~np.isnat(first)
-    first_age = np.full(len(first), np.nan)  # whole days since, floored as pandas' .dt.days
-    as_of = np.datetime64(pd.Timestamp(s["as_of"]), "ns")
-    first_age[bought] = (as_of - first[bought]) // np.timedelta64(1, "D")
+    age, bought = days_since(s["as_of"], so_far["first_purchase"])
+    first_age = np.where(bought, age, np.nan)
     hi, lo, core = s["potential_high_score"], s["potential_low_score"], s["core_min_score"]
     choices = [
         (so_far["orders"].to_numpy() <= 0, "prospect"),

@@ -8,7 +8,7 @@ from defusedxml import ElementTree as SafeET
 
 from ..problems import BookError
 from .cellref import col_index, split_ref
-from .package import local
+from .package import local, remembered
 from .sharedstrings import SharedStrings
 
 
@@ -22,15 +22,11 @@ def head_rows(
     strings parts (their names, checksums, sizes and places in the zip, which any change to
     either changes)."""
     key = (_version(zf, part), _version(zf, sst.part), max_rows, from_row)
-    if key not in _SEEN:
-        if len(_SEEN) >= _SEEN_LIMIT:  # a long Excel session: forget the oldest books
-            _SEEN.clear()
-        _SEEN[key] = _parse(zf, part, sst, max_rows, from_row)
-    return {r: dict(cells) for r, cells in _SEEN[key].items()}
+    rows = remembered(_SEEN, key, lambda: _parse(zf, part, sst, max_rows, from_row))
+    return {r: dict(cells) for r, cells in rows.items()}
 
 
 _SEEN: dict[tuple, dict[int, dict[int, str]]] = {}
-_SEEN_LIMIT = 256
 
 
 def _version(zf: zipfile.ZipFile, part: str | None) -> tuple | None:

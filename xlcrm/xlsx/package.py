@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import posixpath
 import zipfile
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree as SafeET
@@ -103,8 +105,21 @@ def read_member(zf: zipfile.ZipFile, part: str, limit: int = SMALL_PART_LIMIT) -
 PROLOG_LIMIT = 64 * 1024  # a real part's root element starts within its first few hundred bytes
 
 
-_CLEARED: set[tuple] = set()  # zip directories whose parts were looked at and passed
-_CLEARED_LIMIT = 256
+MEMO_LIMIT = 256  # books a memo below holds: a long Excel session forgets the oldest
+
+
+def remembered(memo: dict, key: Hashable, build: Callable[[], Any]) -> Any:
+    """``build()`` once per process for each ``key``: what was learnt from a part, keyed by
+    what the zip says of it (a changed part changes the key). A failing build is not kept."""
+    if key not in memo:
+        found = build()
+        if len(memo) >= MEMO_LIMIT:
+            memo.clear()
+        memo[key] = found
+    return memo[key]
+
+
+_CLEARED: dict[tuple, bool] = {}  # zip directories whose parts were looked at and passed
 
 
 def directory(zf: zipfile.ZipFile) -> tuple:
@@ -123,8 +138,10 @@ def refuse_dtds(zf: zipfile.ZipFile, key: tuple) -> None:
     An update opens its book several times (to read, to map the output cells, to write);
     the parts are looked at once per process for each zip directory (``key``: every part's
     name, checksum, sizes and place), which a changed part would change."""
-    if key in _CLEARED:
-        return
+    remembered(_CLEARED, key, lambda: _no_dtd(zf))
+
+
+def _no_dtd(zf: zipfile.ZipFile) -> bool:
     for info in zf.infolist():
         if not info.filename.lower().endswith((".xml", ".rels", ".vml")) or info.is_dir():
             continue
@@ -132,9 +149,7 @@ def refuse_dtds(zf: zipfile.ZipFile, key: tuple) -> None:
             head = fh.read(PROLOG_LIMIT)
         if declares_dtd(head):
             raise BookError("dtd_refused", part=info.filename)
-    if len(_CLEARED) >= _CLEARED_LIMIT:  # a long Excel session: forget the oldest books
-        _CLEARED.clear()
-    _CLEARED.add(key)
+    return True
 
 
 def declares_dtd(head: bytes) -> bool:
@@ -277,12 +292,7 @@ def _load(path: Path, zf: zipfile.ZipFile, key: tuple) -> Package:
     """The package's layout (workbook part, sheets and their tables, date system, shared
     strings and styles parts), read once per process for each zip directory: an update opens
     its book four times. ``key``: the zip's ``directory``."""
-    found = _LOADED.get(key)
-    if found is None:
-        found = _layout(path, zf)
-        if len(_LOADED) >= _CLEARED_LIMIT:
-            _LOADED.clear()
-        _LOADED[key] = found
+    found = remembered(_LOADED, key, lambda: _layout(path, zf))
     wb_part, sheets, date1904, sst, styles = found
     return Package(path, zf, wb_part, _fresh(sheets), date1904, sst, styles)
 
