@@ -16,6 +16,7 @@ import xlcrm
 from xlcrm.cli import main
 from xlcrm.present.columns import label
 from xlcrm.rules import output_columns
+from xlcrm.xlsx.styles import Styles
 
 STAMP = dt.datetime(2024, 7, 1, 9, 30)
 LABELS = [label(c.key) for c in output_columns()]
@@ -87,6 +88,38 @@ def test_template_book_fills_its_own_columns_and_keeps_table_valid(tmp_path):
     # every customer row, as before
     last = openpyxl.utils.get_column_letter(len(header))
     assert ws.tables["Customers"].ref == f"A1:{last}61"
+
+
+def test_an_update_of_an_updated_book_adds_no_cell_format(tmp_path):
+    """The Due sheet's wrapped text format is added once; each later update used to append
+    one more copy (towards Excel's limit of 64,000 formats)."""
+    path = tmp_path / "demo.xlsx"
+    xlcrm.init_workbook(path, demo=40, seed=3)
+    xlcrm.update(path, stamp=STAMP)
+    once = zipfile.ZipFile(path).read("xl/styles.xml")
+    for _ in range(2):
+        r = xlcrm.update(path, stamp=STAMP)
+        assert r.written, r.fatal
+        assert zipfile.ZipFile(path).read("xl/styles.xml") == once
+    wrapped = re.findall(rb'<xf [^>]*><alignment vertical="top" wrapText="1"/></xf>', once)
+    assert len(wrapped) == 1
+
+
+def test_a_wrapped_format_the_book_has_is_used_as_it_is():
+    xml = (
+        b'<styleSheet xmlns="x"><fonts count="1"><font/></fonts>'
+        b'<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+        b'<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
+        b'<alignment horizontal="left" wrapText="1"/></xf>'
+        b'<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
+        b'<alignment vertical="top" wrapText="1"/></xf></cellXfs></styleSheet>'
+    )
+    st = Styles.parse(xml)
+    assert st.style_for("text", wrap=True) == 2  # not 1: that one is left-aligned
+    assert not st.changed and st.xml == xml
+    bare = Styles.parse(xml.replace(b'vertical="top" ', b""))
+    assert bare.style_for("text", wrap=True) == 3 and bare.changed
+    assert Styles.parse(bare.xml).style_for("text", wrap=True) == 3
 
 
 def test_user_cells_untouched_and_run_twice_identical(book):

@@ -23,6 +23,8 @@ WANTED = {  # kind -> (builtin id or None, format code)
     "percent": (9, "0%"),
 }
 HEADER_FILL = "FFE2EFDA"
+WRAPPED = {"vertical": "top", "wrapText": "1"}  # the alignment of xlcrm's wrapped text
+_ALIGNMENT = re.compile(rb"<(?:\w+:)?alignment\b([^>]*?)/?>")
 
 
 def is_date_code(code: str) -> bool:
@@ -38,6 +40,7 @@ class Styles:
     prefix: str
     numfmts: dict[int, str] = field(default_factory=dict)
     xfs: list[dict[str, str]] = field(default_factory=list)
+    alignments: dict[int, dict[str, str]] = field(default_factory=dict)  # by xf index
     changed: bool = False
     _cache: dict[tuple, int] = field(default_factory=dict)
 
@@ -55,7 +58,9 @@ class Styles:
         cx = _section(xml, prefix, "cellXfs")
         if cx is not None:
             body = xml[cx[0] : cx[1]]
-            for x in re.finditer(rb"<(?:\w+:)?xf\b([^>]*?)(?:/>|>.*?</(?:\w+:)?xf>)", body, re.S):
+            for x in re.finditer(rb"<(?:\w+:)?xf\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?xf>)", body, re.S):
+                if x.group(2) and (a := _ALIGNMENT.search(x.group(2))):
+                    st.alignments[len(st.xfs)] = _attrs(a.group(1))
                 st.xfs.append(_attrs(x.group(1)))
         return st
 
@@ -111,11 +116,25 @@ class Styles:
         return len(self.xfs) - 1
 
     def _wrapped(self, key: tuple, fmt_id: int, fill_id: int) -> int:
+        """The wrapped, top-aligned format: an earlier run's when the book has it (else every
+        update would add one more, towards Excel's limit of 64,000 formats)."""
+        for i, xf in enumerate(self.xfs):
+            if (
+                self.alignments.get(i) == WRAPPED
+                and int(xf.get("numFmtId", "0")) == fmt_id
+                and xf.get("fontId", "0") == "0"
+                and int(xf.get("fillId", "0")) == fill_id
+                and xf.get("borderId", "0") == "0"
+                and "applyProtection" not in xf
+            ):
+                self._cache[key] = i
+                return i
         attrs = _xf(fmt_id, fill_id) | {"applyAlignment": "1"}
         p = self.prefix
         xml = "".join(f' {k}="{v}"' for k, v in attrs.items())
         el = f'<{p}xf{xml}><{p}alignment vertical="top" wrapText="1"/></{p}xf>'
         self._append("cellXfs", el.encode())
+        self.alignments[len(self.xfs)] = dict(WRAPPED)
         self.xfs.append(attrs)
         self._cache[key] = len(self.xfs) - 1
         return len(self.xfs) - 1
