@@ -54,7 +54,7 @@ EXCEL_ERRORS = {
     "Value": "#VALUE!",
     "GettingData": "#GETTING_DATA",
 }
-PARALLEL_READ_BYTES = 8 * 1024 * 1024  # sheet XML size above which a second thread pays
+PARALLEL_READ_BYTES = 256 * 1024  # sheet XML size from which reading it on a second thread pays
 READ_DTYPE = {"date": "datetime", "number": "float", "money": "float", "integer": "float"}
 
 
