@@ -12,10 +12,11 @@ import glob
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
+from .record import record
 from .results import DueResult, Result, UpdateResult, ValidationResult
 
 SUFFIXES = (".xlsx", ".xlsm")
@@ -23,7 +24,7 @@ KINDS = ("validate", "update", "due")
 Progress = Callable[[int, int, Result], None]
 
 
-@dataclass
+@record
 class BatchResult:
     """Every book's result, in the order the books were named, and the seconds the batch
     took."""

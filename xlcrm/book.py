@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from .record import record
 from .schema import sheet_spec
 
 
-@dataclass
+@record
 class Sheet:
     """One sheet as the rules read it: typed columns indexed by Excel row number, with each
     column's letter and header so a problem can point at its cell."""
@@ -57,7 +58,7 @@ def _empty(kind: str) -> pd.DataFrame:
     return pd.DataFrame(cols, index=pd.Index([], dtype="int64"))
 
 
-@dataclass
+@record
 class Book:
     """What every rule family receives: sheets, settings and the as-of date. No file, no Excel."""
 

@@ -17,7 +17,6 @@ import io
 import posixpath
 import re
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from .figures import PRIORITIES, PYRAMID, TIERS, VALUE_CLASSES
@@ -25,6 +24,7 @@ from .placement import find_columns
 from .present.sheets import owned_name
 from .present.words import normalize_lang, say
 from .problems import BookError
+from .record import record
 from .rules import output_columns
 from .xlsx import workbookparts as wp
 from .xlsx.cellref import col_letter
@@ -47,7 +47,7 @@ REL_DRAWING = "http://schemas.openxmlformats.org/officeDocument/2006/relationshi
 DUE_DAYS = 7
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Layout:
     """Where the Dashboard's formulas look: the Customers sheet and its output columns."""
 

@@ -9,18 +9,19 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from .book import Book
 from .present.words import normalize_lang
 from .problems import BookError, Problem
 from .raw import RawBook
+from .record import record
 from .results import Result, UpdateResult
 from .validation import LeftOut, check_raw, leave_out
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Request:
     """What the caller asked of a book, whichever command: the day, the words, errors."""
 
@@ -72,7 +73,7 @@ def done(result: Result, t0: float) -> Any:
     return result
 
 
-def record(result: UpdateResult, book: Book, computed: Any) -> None:
+def keep_computed(result: UpdateResult, book: Book, computed: Any) -> None:
     """What the engine computed, kept on an update's result (every door the same way)."""
     import pandas as pd
 

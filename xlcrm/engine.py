@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import pandas as pd
 
 from .book import Book
 from .owned import SheetContent, due_sheet, points_sheet, problems_sheet
 from .problems import Problem
+from .record import record
 from .rules import UPDATED_AT, compute_all, family_notes, family_summaries, output_columns
 from .validation import LeftOut
 
 LEFT_OUT = "left_out"  # the reason code on a customer whose numbers could not be computed
 
 
-@dataclass
+@record
 class Computed:
     """What the engine hands a door to write: the output columns, the owned sheets' content,
     the notes."""

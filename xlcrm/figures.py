@@ -6,12 +6,13 @@ and the Dashboard show. Counted from the engine's outputs; words come later
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import pandas as pd
 
 from .book import Book
+from .record import record
 
 VALUE_CLASSES = (
     "core",
@@ -28,7 +29,7 @@ PRIORITIES = (1, 2, 3, 4, 5)
 TAG_SPLIT = re.compile(r"\s*[,;，；、/|]\s*")
 
 
-@dataclass
+@record
 class Figures:
     customers: int
     buyers: int

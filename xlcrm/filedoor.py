@@ -14,14 +14,14 @@ import time
 import zipfile
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from .book import Book
-from .doors import Request, checked, done, due_list, fatal, gate, record
+from .doors import Request, checked, done, due_list, fatal, gate, keep_computed
 from .engine import Computed, compute
 from .owned import DueFilter
 from .placement import place_columns, renamed, renamed_note
@@ -31,6 +31,7 @@ from .present.words import normalize_lang
 from .problems import BookError, Problem
 from .raw import RawSheet
 from .reader import header_of, read_book
+from .record import record
 from .results import DueResult, ReportResult, Result, UpdateResult, ValidationResult
 from .rules import output_columns
 from .save import Fingerprint, atomic_write, book_lock, check_new_file, check_writable
@@ -80,7 +81,7 @@ def update_file(
     return planned.result
 
 
-@dataclass
+@record
 class PlannedUpdate:
     """An update read and computed, not yet written: what ``write_update`` writes."""
 
@@ -123,7 +124,7 @@ def plan_update(
     sales = len(book.frame("sales"))
     req.tell("computing", customers=len(book.frame("customers")), sales=sales)
     computed = compute(book, problems, stamp, left)
-    record(result, book, computed)
+    keep_computed(result, book, computed)
     planned.book, planned.computed = book, computed
     done(result, planned.t0)
     return planned

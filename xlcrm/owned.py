@@ -6,7 +6,7 @@ writes it its own way (the file door as a worksheet part, the live door through 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import numpy as np
@@ -14,12 +14,13 @@ import pandas as pd
 
 from .book import Book
 from .problems import NOTE, Problem, note
+from .record import record
 from .xlsx.cellref import MAX_ROWS
 
 OWNED = ("problems", "due", "points")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Field:
     """One column of an owned sheet: where its values come from and how they read.
 
@@ -34,7 +35,7 @@ class Field:
     words: str | None = None
 
 
-@dataclass
+@record
 class SheetContent:
     """A sheet xlcrm owns, as values and codes: each door words and writes it its own way."""
 
@@ -108,7 +109,7 @@ def due_frame(book: Book, outputs: pd.DataFrame, days: int | None = None) -> pd.
     return both[wanted + details]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class DueFilter:
     """Part of a due list: priorities up to ``priority``, one ``channel`` (a code), the
     first ``limit`` rows."""

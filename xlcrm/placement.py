@@ -8,10 +8,9 @@ language: only the header text of a new column does.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from .present.columns import label, labels
 from .problems import NOTE, BookError, Problem
+from .record import record
 from .rules.base import OutputColumn
 from .schema import normalize_label
 from .xlsx.cellref import col_letter
@@ -19,7 +18,7 @@ from .xlsx.cellref import col_letter
 MAX_COLS = 16_384
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Placed:
     """Where one output column goes on the Customers sheet, and the header to write when it
     is new."""

@@ -8,8 +8,10 @@ sentence in English or Chinese; nothing here knows a language.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Any
+
+from .record import record
 
 ERROR = "error"
 WARNING = "warning"
@@ -38,7 +40,7 @@ class BookError(Exception):
         return self.text("en")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Problem:
     """One cause found in the book. ``rows`` lists every row it covers when there are several
     (an unknown customer ID used in 49 sales rows is one problem); ``row`` is the first."""

@@ -6,13 +6,14 @@ columns the same way, here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from .problems import ERROR, WARNING, BookError, Problem, note
+from .record import record
 from .schema import REQUIRED_SHEETS, SHEET_KEYS, SheetSpec
 from .xlsx.cellref import col_letter
 from .xlsx.package import TableInfo
@@ -20,7 +21,7 @@ from .xlsx.package import TableInfo
 HEAD_ROWS = 40  # rows searched for the header
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class OddCell:
     """A cell the column's type could not hold: 'text', 'error', 'bool' or 'other', as typed."""
 
@@ -28,7 +29,7 @@ class OddCell:
     raw: str
 
 
-@dataclass
+@record
 class RawColumn:
     """One xlcrm column as the fast reader typed it, and the cells it could not type."""
 
@@ -39,7 +40,7 @@ class RawColumn:
     odd: dict[int, OddCell] = field(default_factory=dict)
 
 
-@dataclass
+@record
 class RawSheet:
     """One sheet as read: its header row, xlcrm's columns, the owner's other columns, its
     Table."""
@@ -58,7 +59,7 @@ class RawSheet:
         return col.letter if col else None
 
 
-@dataclass
+@record
 class RawBook:
     """Every xlcrm sheet of a file as read, before any check."""
 

@@ -7,7 +7,7 @@ speaks; ``as_dict`` and ``summary`` word them in that language. The CLI only for
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +15,10 @@ import pandas as pd
 
 from .book import Book
 from .problems import ERROR, NOTE, WARNING, Problem
+from .record import record
 
 
-@dataclass(repr=False)
+@record(repr=False)
 class Result:
     """What one command did to one book: the CLI only formats it, scripts read it
     (``as_dict``)."""
@@ -83,7 +84,7 @@ class Result:
         return f"<{type(self).__name__} {self.path.name}: {self._state()}>"
 
 
-@dataclass(repr=False)
+@record(repr=False)
 class ValidationResult(Result):
     """``validate``: the problems found, the rows read, and (in-process) the checked book."""
 
@@ -104,7 +105,7 @@ class ValidationResult(Result):
         }
 
 
-@dataclass(repr=False)
+@record(repr=False)
 class UpdateResult(Result):
     """``update``: what was computed, what was written where, what was left out and why."""
 
@@ -168,7 +169,7 @@ class UpdateResult(Result):
         return f"{done}, {self.customers:,} customers, {len(self.warnings)} warnings"
 
 
-@dataclass(repr=False)
+@record(repr=False)
 class DueResult(Result):
     """``due``: who is due (values and codes, worded by ``table``), or why no list could be
     made."""
@@ -210,7 +211,7 @@ class DueResult(Result):
         return f"{len(self.frame):,} due"
 
 
-@dataclass(repr=False)
+@record(repr=False)
 class ReportResult(Result):
     """``report``: the counts and sums by code that the report's sections and charts are
     drawn from."""

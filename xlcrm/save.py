@@ -18,10 +18,10 @@ import stat
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from .problems import BookError
+from .record import record
 
 BACKUP_DIR = ".xlcrm-backups"
 KEEP_BACKUPS = 3
@@ -72,7 +72,7 @@ def check_new_file(path: Path, suffix: str, force: bool = False) -> None:
     check_writable(path)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Fingerprint:
     """What a book was when it was read: the file (device, inode, size, time modified) and
     each part's name, CRC and size from the zip's directory."""
@@ -196,7 +196,7 @@ def _new_file_mode() -> int:
     return 0o666 & ~umask
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Backup:
     """A backup of a book: the file and when it was made (from its name)."""
 

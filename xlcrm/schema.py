@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cache, cached_property, lru_cache
 from importlib import resources
 from typing import Any
+
+from .record import record
 
 SHEET_KEYS = ("customers", "sales", "contacts", "redemptions", "settings")
 REQUIRED_SHEETS = ("customers", "sales")
@@ -28,7 +30,7 @@ def normalize_label(text: object) -> str:
     return _FOLD.sub("", unicodedata.normalize("NFKC", str(text)).casefold())
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Choice:
     """One value a choice column takes: its code, its words in each language, and the other
     spellings owners type for it."""
@@ -38,7 +40,7 @@ class Choice:
     aliases: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ColumnSpec:
     """One column of a sheet, as the schema declares it: the headers it is known by in
     either language, its type, the rules its cells must meet and how bad breaking them
@@ -75,7 +77,7 @@ class ColumnSpec:
         return out
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SheetSpec:
     """One sheet of the workbook, as the schema declares it: the names it is known by, its
     columns and which of them a row needs."""

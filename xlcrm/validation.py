@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import pandas as pd
 
@@ -16,6 +16,7 @@ from .coerce import coerce_sheet
 from .crosschecks import cap, cross_problems, problem_at
 from .problems import ERROR, WARNING, Problem, error_rows, group_causes, sort_key
 from .raw import RawBook, RawSheet
+from .record import record
 from .rules import family_problems
 from .schema import sheet_schema, sheet_spec
 from .schema_check import violations
@@ -90,7 +91,7 @@ def schema_problems(sheet: Sheet, unreadable: dict[str, pd.Series]) -> list[Prob
     return out
 
 
-@dataclass
+@record
 class LeftOut:
     """What ``--keep-going`` left out: the rows, by sheet kind, and every customer whose
     numbers they would have changed (their outputs are cleared rather than left half-true)."""

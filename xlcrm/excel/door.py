@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..doors import Request, checked, done, due_list, fatal, gate, record
+from ..doors import Request, checked, done, due_list, fatal, gate, keep_computed
 from ..engine import Computed, compute
 from ..owned import DueFilter, problems_sheet
 from ..placement import place_columns
@@ -82,7 +82,7 @@ def update(
             return _tell(book, done(result, t0), alert)
         checked_book, problems, left = passed
         computed = compute(checked_book, problems, stamp, left)
-        record(result, checked_book, computed)
+        keep_computed(result, checked_book, computed)
         _write_outputs(book, checked_book, computed, result.lang)
         for content in computed.sheets:
             _write_sheet(book, render(content, checked_book.settings, result.lang))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,6 +18,7 @@ import pandas as pd
 
 from .. import raw
 from ..problems import WARNING, sheet_problem
+from ..record import record
 from ..schema import SHEET_KEYS, SheetSpec, match_sheet_name, sheet_spec
 from ..values import EXCEL_ERROR_TEXT as EXCEL_ERRORS
 from ..xlsx.cellref import col_letter
@@ -27,7 +27,7 @@ EPOCH = dt.datetime(1899, 12, 30)
 NUMERIC = ("number", "money", "integer")
 
 
-@dataclass
+@record
 class Grid:
     """One sheet's values: ``rows`` from Excel row ``top`` and column ``left`` (1-based)."""
 

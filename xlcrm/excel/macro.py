@@ -17,12 +17,12 @@ import keyword
 import posixpath
 import re
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..placement import place_columns
 from ..present.words import say
 from ..problems import BookError
+from ..record import record
 from ..rules import output_columns
 from ..save import atomic_write, check_new_file
 from ..xlsx import workbookparts as wp
@@ -50,7 +50,7 @@ AFTER_LEGACY = (
 )
 
 
-@dataclass
+@record
 class MacroBook:
     xlsm: Path
     module: Path

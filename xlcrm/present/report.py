@@ -12,10 +12,10 @@ from __future__ import annotations
 import base64
 import html
 import io
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..record import record
 from .words import normalize_lang, say
 
 CJK_FONTS = (
@@ -33,7 +33,7 @@ CJK_FONTS = (
 LISTED = 20  # names listed under rising stars and slipping; the rest are counted
 
 
-@dataclass
+@record
 class Section:
     key: str
     title: str

@@ -6,7 +6,7 @@ writes: the file door as a worksheet part, the live door through ranges.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import numpy as np
@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 from ..arrowtext import arrow_text, nulls_where, string_series
 from ..owned import Field, SheetContent
 from ..problems import Problem
+from ..record import record
 from ..rules.ledger import RowRef
 from ..schema import sheet_spec
 from .columns import FORMATTERS, words_of
@@ -25,7 +26,7 @@ from .words import LANGS, normalize_lang, say, say_each
 OWNED_MARK = "xlcrm"
 
 
-@dataclass
+@record
 class RenderedSheet:
     """A whole sheet: title row, header row, then a body given by columns."""
 

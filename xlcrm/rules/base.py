@@ -9,12 +9,13 @@ its explanation and the words of its codes are the presentation layer's
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from ..record import record
 
-@dataclass(frozen=True)
+
+@record(frozen=True)
 class OutputColumn:
     """A column xlcrm computes: its key, its kind for the writer, its width, its vocabulary."""
 

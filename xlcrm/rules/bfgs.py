@@ -8,14 +8,15 @@ method; scipy's would do the same work behind an import that costs more than the
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
+
+from ..record import record
 
 Objective = Callable[[np.ndarray], tuple[float, np.ndarray]]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Minimum:
     """Where the minimiser stopped, and whether it got there by the gradient test."""
 

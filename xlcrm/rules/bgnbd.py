@@ -18,15 +18,14 @@ their count as a weight.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
+from ..record import record
 from . import specfun
 from .bfgs import minimise
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Fit:
     """Fitted parameters by name, the log-likelihood at them, and how many customers."""
 

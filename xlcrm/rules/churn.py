@@ -15,7 +15,7 @@ one cannot leave before buying again, which says nothing), but does get the rest
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import numpy as np
@@ -24,6 +24,7 @@ import pandas as pd
 from ..book import Book
 from ..keys import align
 from ..problems import Problem, note
+from ..record import record
 from .base import declare
 from .bgnbd import (
     Fit,
@@ -40,7 +41,7 @@ OUTPUTS = declare("p_alive expected_purchases expected_order_value clv")
 WEEK = 7.0  # days: the models' time unit (the CDNOW results are in weeks)
 
 
-@dataclass
+@record
 class Model:
     """The fits (None when not made), why not, and what the update reports."""
 

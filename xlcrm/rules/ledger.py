@@ -8,7 +8,6 @@ t, the points expired by t are X(t) = max(0, max over s <= t of E(s) - C(s)).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -16,6 +15,7 @@ import pandas as pd
 
 from ..book import Book
 from ..keys import align, positions
+from ..record import record
 from .facts import orders as order_table
 from .facts import sales_in_scope
 from .tiers import DAY0, TierModel, day_number, months_before
@@ -36,7 +36,7 @@ RULES = (
 RULE_CODE = {r: np.int8(i) for i, r in enumerate(RULES)}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RowRef:
     """Where a bonus or redemption came from: a row of a sheet (and what was redeemed)."""
 
@@ -45,7 +45,7 @@ class RowRef:
     note: str = ""
 
 
-@dataclass
+@record
 class Ledger:
     """Every points event of every customer with running balances, built once per run: the
     loyalty family, the checks and the Points sheet all read it."""

@@ -8,13 +8,13 @@ gathered once in ``Facts``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..book import Book
 from ..keys import align
+from ..record import record
 from .calendar import NEVER, day_number, day_numbers, month_start, next_yearly
 
 PRIORITY = {
@@ -42,7 +42,7 @@ PRIORITY = {
 GREETED = ("A", "B")  # pyramid classes that get holiday greetings (besides core customers)
 
 
-@dataclass
+@record
 class Facts:
     """What the triggers read, per customer, as day numbers and flags."""
 

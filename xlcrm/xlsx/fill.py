@@ -14,11 +14,11 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from ..record import record
 from .cellref import col_letter
 from .cellrender import Column, payload_table, row_elements
 
@@ -29,7 +29,7 @@ _STYLE = re.compile(rb'style="(\d+)"')
 _REF = re.compile(rb'(<(?:table|autoFilter)\b[^>]*?\sref=")([A-Z]+)(\d+):([A-Z]+)(\d+)(")')
 
 
-@dataclass
+@record
 class Body:
     """The rows of one table: its columns as (first column 1-based, kind, values)."""
 

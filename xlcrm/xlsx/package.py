@@ -9,7 +9,7 @@ from __future__ import annotations
 import posixpath
 import zipfile
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import Element
@@ -17,6 +17,7 @@ from xml.etree.ElementTree import Element
 from defusedxml import ElementTree as SafeET
 
 from ..problems import BookError
+from ..record import record
 from .closing import Closing
 from .limits import check_zip
 
@@ -41,7 +42,7 @@ def local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-@dataclass
+@record
 class TableInfo:
     """An Excel Table on a sheet: where its part is, the range it covers and its column
     names."""
@@ -55,7 +56,7 @@ class TableInfo:
     columns: list[str]
 
 
-@dataclass
+@record
 class SheetInfo:
     """A sheet as the workbook part lists it: its name, relationship, part and Tables."""
 
@@ -66,7 +67,7 @@ class SheetInfo:
     tables: list[TableInfo] = field(default_factory=list)
 
 
-@dataclass
+@record
 class Package(Closing):
     """An open workbook file and the layout read from it (parts, sheets, date system)."""
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import pandas as pd
 
 from ..problems import BookError
+from ..record import record
 from .cellref import col_index, col_letter, split_range
 from .cellrender import Column, payload_table, row_cells
 from .styles import Styles
@@ -40,7 +41,7 @@ class WriteRefused(BookError):
     """The sheet holds something xlcrm must not overwrite; nothing was written."""
 
 
-@dataclass
+@record
 class ColumnPlan:
     """One output column to splice into the Customers part: where, what kind, which values."""
 
@@ -51,7 +52,7 @@ class ColumnPlan:
     header_style: int | None = None
 
 
-@dataclass
+@record
 class PatchReport:
     """What the patch did: cells written, formulas overwritten, rows patched fast or with
     care."""
@@ -318,7 +319,7 @@ class _Sheet:
         return b"<" + p + b"row" + out_attrs + b">" + inner + b"</" + p + b"row>"
 
 
-@dataclass
+@record
 class RowMap:
     """Every row of a worksheet part, with where the output cells go in the simple ones.
 

@@ -7,9 +7,10 @@ count attribute raised. Nothing else in the part changes.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from ..problems import BookError
+from ..record import record
 
 # built-in number formats Excel shows as dates or times
 BUILTIN_DATE_IDS = set(range(14, 23)) | set(range(27, 37)) | set(range(45, 48)) | set(range(50, 59))
@@ -32,7 +33,7 @@ def is_date_code(code: str) -> bool:
     return bool(re.search(r"[dmyhs]", s)) and "general" not in s
 
 
-@dataclass
+@record
 class Styles:
     """The workbook's styles part, with the cell formats xlcrm adds appended once each."""
 

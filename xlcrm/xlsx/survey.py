@@ -25,12 +25,12 @@ import zlib
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..problems import BookError
+from ..record import record
 from .cellref import MAX_COLS, MAX_ROWS, col_letter
 from .text import xml_unescape
 
@@ -48,7 +48,7 @@ ELEMENT_LIMIT = 4 * 1024**2  # from one '<' to the next: a cell's text is at mos
 _LOCAL = struct.Struct("<4s2B4HL2L2H")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Extent:
     """How far a sheet's cells reach: rows and columns of the grid the reader lays out."""
 

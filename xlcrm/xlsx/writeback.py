@@ -16,13 +16,14 @@ import re
 import zipfile
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Protocol
 
 import pandas as pd
 
 from ..problems import BookError
+from ..record import record
 from . import workbookparts as wp
 from .cellref import col_letter, split_range
 from .deflate import deflate
@@ -41,7 +42,7 @@ SHEET_PART_LIMIT = 2 * 1024 * 1024 * 1024
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*\bref="([^"]+)"')
 
 
-@dataclass
+@record
 class ColumnOut:
     """One output column to write: its sheet column, kind, values (index = Excel rows) and,
     for a new column, the header to put above it."""
@@ -73,7 +74,7 @@ class WholeSheet(Protocol):
 Place = Callable[[dict[int, str], int, list[str]], list[ColumnOut]]
 
 
-@dataclass
+@record
 class WriteReport:
     """What the write-back changed in the file, for the result and the tests."""
 
