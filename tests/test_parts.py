@@ -3,6 +3,7 @@ members made on a worker thread, and customer-ID lookups through Arrow."""
 
 from __future__ import annotations
 
+import math
 import threading
 import zipfile
 import zlib
@@ -239,4 +240,33 @@ def _payloads_match(texts: list[str]) -> None:
     for code, text in zip(codes, texts, strict=True):
         space = ' xml:space="preserve"' if text != text.strip() else ""
         want = f' t="inlineStr"><is><t{space}>{xml_escape_text(text)}</t></is>' if text else ""
+        assert (table[code] if code >= 0 else "") == want
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(allow_nan=True, allow_infinity=True),
+            st.floats(min_value=-1e6, max_value=1e6).map(lambda x: round(x, 2)),
+            st.integers(min_value=-(10**16), max_value=10**16).map(float),
+            st.sampled_from(
+                [1e-4, 9.99e-5, 1e9 - 0.5, 1e9 + 0.5, 1e15 - 0.5, -0.0, 0.3 - 0.1, 5e-324]
+            ),
+            st.floats(min_value=1e-5, max_value=1e11),
+        ),
+        max_size=60,
+    )
+)
+def test_number_cells_are_written_as_python_writes_them(values):
+    """A number column's payloads (Arrow's casts for most values) are the shortest text
+    Python's repr gives, whole numbers without '.0', and no cell for NaN or infinity."""
+    codes, table = payload_table(pd.Series(values, dtype="float64"), "number", False)
+    for code, x in zip(codes, values, strict=True):
+        if not math.isfinite(x):
+            want = ""
+        elif x % 1 == 0 and abs(x) < 1e15:
+            want = f"><v>{int(x)}</v>"
+        else:
+            want = f"><v>{x!r}</v>"
         assert (table[code] if code >= 0 else "") == want
