@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xlcrm.keys import align, positions
+from xlcrm.keys import align, per_id, positions
 from xlcrm.problems import BookError
 from xlcrm.xlsx import deflate as deflate_module
 from xlcrm.xlsx.cellrender import payload_table
@@ -200,6 +200,42 @@ def test_positions_and_align_answer_as_pandas_does(keys, values):
         expected = frame.reindex(v.to_numpy())
         expected.index = v.index
         pd.testing.assert_frame_equal(align(frame, v), expected, check_index_type=False)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    ids=st.lists(st.one_of(st.none(), st.sampled_from(["1001", "C-1", "客户", "x", "9"]))),
+    rows=st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.sampled_from(["1001", "C-1", "客户", "nobody"])),
+            st.one_of(st.none(), st.integers(0, 5)),  # a day, or no date
+            st.booleans(),  # kept by ``where``
+        ),
+        max_size=25,
+    ),
+)
+def test_per_id_answers_as_pandas_group_by_does(ids, rows):
+    """Earliest, latest and the latest row per customer, as group-by and align give them
+    (the planner's contacts): blank and unknown owners and undated rows count for no one;
+    a tie goes to the later row; a customer listed twice gets the same answer twice."""
+    customers = pd.Series(pd.array(ids, dtype="str"))
+    owners = pd.Series(pd.array([r[0] for r in rows], dtype="str"))
+    days = [
+        pd.NaT if r[1] is None else pd.Timestamp("2024-01-01") + pd.Timedelta(days=r[1])
+        for r in rows
+    ]
+    dates = pd.Series(pd.to_datetime(pd.Series(days, dtype="datetime64[ns]")))
+    where = np.array([r[2] for r in rows], dtype=bool)
+    frame = pd.DataFrame({"customer_id": owners, "date": dates})[where]
+    for how in ("min", "max"):
+        want = align(frame.groupby("customer_id")["date"].agg(how), customers)
+        got = per_id(customers, owners, dates, how, where)
+        assert got.dtype == "datetime64[ns]"
+        assert got.tolist() == want.to_numpy(dtype="datetime64[ns]").tolist()
+    dated = frame[frame["date"].notna()].sort_values("date", kind="stable")
+    latest = dated.assign(row=dated.index).groupby("customer_id").tail(1)
+    want = align(latest.set_index("customer_id")["row"], customers).fillna(-1).astype(int)
+    assert per_id(customers, owners, dates, "last", where).tolist() == want.tolist()
 
 
 PIECES = [

@@ -10,11 +10,11 @@ EPOCH = pd.Timestamp("1970-01-01")
 NEVER = np.iinfo(np.int64).max // 4  # no date: later than any real one
 
 
-def day_numbers(values: pd.Series) -> np.ndarray:
+def day_numbers(values: pd.Series | np.ndarray) -> np.ndarray:
     """Days since 1970 for each date; NEVER where there is none."""
     if values.dtype.kind != "M":  # dates typed as dates already skip the parser
         values = pd.to_datetime(values)
-    days = values.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    days = np.asarray(values, dtype="datetime64[ns]").astype("datetime64[D]")
     out = days.astype(np.int64)
     out[np.isnat(days)] = NEVER
     return out

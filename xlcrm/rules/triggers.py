@@ -11,9 +11,10 @@ import math
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import take
 
 from ..book import Book
-from ..keys import align
+from ..keys import per_id
 from ..record import record
 from .calendar import NEVER, day_number, day_numbers, month_start, next_yearly
 
@@ -64,7 +65,8 @@ def gather(book: Book, so_far: pd.DataFrame, contacts: pd.DataFrame) -> Facts:
     s = book.settings
     ids = book.frame("customers")["customer_id"]
     as_of = day_number(book.as_of)
-    last_contact = align(contacts.groupby("customer_id")["date"].max(), ids)
+    latest = per_id(ids, contacts["customer_id"], contacts["date"], "max")
+    last_contact = pd.Series(latest, index=ids.index, name="date").astype(contacts["date"].dtype)
     last_c = day_numbers(last_contact)
     buyer = so_far["orders"].to_numpy() > 0
     first_buy = day_numbers(so_far["first_purchase"])
@@ -102,11 +104,11 @@ def complaints(book: Book, f: Facts, contacts: pd.DataFrame) -> dict[str, np.nda
     is due within the follow-up hours unless one was logged since."""
     ids = book.frame("customers")["customer_id"]
     hours = math.ceil(float(book.settings["complaint_followup_hours"]) / 24)
-    found = contacts[contacts["kind"] == "complaint"]
-    resolved = found["resolved"].fillna(False).astype(bool)
-    opened = day_numbers(align(found[~resolved].groupby("customer_id")["date"].min(), ids))
-    fixed = found[resolved]
-    resolved_on = day_numbers(align(fixed.groupby("customer_id")["resolved_on"].max(), ids))
+    owners = contacts["customer_id"]
+    found = (contacts["kind"] == "complaint").fillna(False).to_numpy(dtype=bool)
+    resolved = contacts["resolved"].fillna(False).to_numpy(dtype=bool)
+    opened = day_numbers(per_id(ids, owners, contacts["date"], "min", found & ~resolved))
+    resolved_on = day_numbers(per_id(ids, owners, contacts["resolved_on"], "max", found & resolved))
     care = (resolved_on < NEVER) & (f.last_c <= resolved_on)
     return {
         "complaint_open": opened,
@@ -118,10 +120,10 @@ def satisfaction(book: Book, f: Facts, contacts: pd.DataFrame) -> tuple[pd.Serie
     """The latest satisfaction answer per customer, and the care contact a 'needs
     improvement' answer calls for, on its day, unless a contact was logged after it."""
     ids = book.frame("customers")["customer_id"]
-    answered = contacts[contacts["satisfaction"].notna()].sort_values("date", kind="stable")
-    latest = answered.groupby("customer_id").tail(1).set_index("customer_id")
-    answer = align(latest["satisfaction"], ids).astype("string")
-    on = day_numbers(align(latest["date"], ids))
+    said = contacts["satisfaction"]
+    row = per_id(ids, contacts["customer_id"], contacts["date"], "last", said.notna().to_numpy())
+    answer = pd.Series(take(said.array, row, allow_fill=True), index=ids.index).astype("string")
+    on = day_numbers(take(contacts["date"].to_numpy(dtype="datetime64[ns]"), row, allow_fill=True))
     unhappy = (answer == "needs_improvement").fillna(False).to_numpy()
     return answer, np.where(unhappy & (f.last_c <= on), on, NEVER)
 
