@@ -114,6 +114,26 @@ def test_an_order_id_used_for_two_customers_flags_the_later_lines(book):
     ]
 
 
+def test_a_shared_order_is_found_beside_lines_with_no_customer_or_order(book):
+    """Lines missing an order or customer ID are left out of the shared-order check; the
+    check still flags the right rows (it used to fail the whole book as unreadable)."""
+    sheets = basic_sheets()
+    sheets["Sales"] += [
+        [dt.date(2024, 3, 7), "O7", None, "Cake", 5.0],  # row 6: no customer
+        [dt.date(2024, 3, 7), None, "C1", "Cake", 5.0],  # row 7: no order
+        [dt.date(2024, 3, 8), "O7", "C1", "Cake", 5.0],  # row 8: O7's first owner
+        [dt.date(2024, 3, 8), "O7", "C2", "Cake", 5.0],  # row 9: O7 for C2
+    ]
+    r = problems(book(sheets))
+    assert r.fatal is None
+    c = codes(r)
+    assert sorted(x for x in c if x[1] == "order_two_customers") == [
+        ("error", "order_two_customers", "Sales", "B", 9)
+    ]
+    assert ("error", "schema_required", "Sales", "C", 6) in c
+    assert ("error", "schema_required", "Sales", "B", 7) in c
+
+
 def test_future_dates_and_blank_rows(book):
     sheets = basic_sheets()
     sheets["Sales"].insert(3, [None] * 5)

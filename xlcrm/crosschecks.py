@@ -23,7 +23,7 @@ def cross_problems(book: Book) -> list[Problem]:
         else pd.Series(dtype="string")
     )
     out += _duplicate_ids(customers, ids)
-    known = ids.dropna().unique()
+    known = pd.Index(ids.dropna().unique())
     for kind in ("sales", "contacts", "redemptions"):
         sheet = book.sheets.get(kind)
         if sheet is not None and sheet.has("customer_id"):
@@ -31,7 +31,7 @@ def cross_problems(book: Book) -> list[Problem]:
     if customers.has("referred_by"):
         out += _unknown(customers, "referred_by", known, customers.name, variant="referral")
         ref = customers.frame["referred_by"]
-        self_ref = (ref == ids).fillna(False)
+        self_ref = (ref == ids).to_numpy(dtype=bool, na_value=False)
         out += _rows(customers, "referred_by", self_ref, ERROR, "self_referral")
     out += _future(book)
     out += _order_owners(book.sheets.get("sales"))
@@ -39,7 +39,7 @@ def cross_problems(book: Book) -> list[Problem]:
     contacts = book.sheets.get("contacts")
     if contacts is not None and contacts.has("resolved_on") and contacts.has("date"):
         f = contacts.frame
-        early = (f["resolved_on"] < f["date"]).fillna(False)
+        early = _days(f["resolved_on"]) < _days(f["date"])  # NaT on either side: False
         out += _rows(contacts, "resolved_on", early, WARNING, "resolved_before")
     return out
 
@@ -58,14 +58,16 @@ def _duplicate_ids(sheet: Sheet, ids: pd.Series) -> list[Problem]:
     ]
 
 
-def isin(values: pd.Series, known) -> pd.Series:
-    """values.isin(known), hashed in Arrow when both are Arrow strings (see keys.py)."""
-    return pd.Series(positions(pd.Index(known), values) >= 0, index=values.index)
+def _days(dates: pd.Series) -> np.ndarray:
+    """Dates as numpy datetimes: comparisons with NaT are False, as pandas' with fillna."""
+    return dates.to_numpy(dtype="datetime64[ns]")
 
 
-def _unknown(sheet: Sheet, key: str, known, customers: str, variant: str = "") -> list[Problem]:
+def _unknown(
+    sheet: Sheet, key: str, known: pd.Index, customers: str, variant: str = ""
+) -> list[Problem]:
     s = sheet.frame[key]
-    bad = s.notna() & ~isin(s, known)
+    bad = s.notna().to_numpy() & (positions(known, s) < 0)
     params: dict[str, Any] = {"customers": customers}
     if variant:
         params["variant"] = variant
@@ -73,7 +75,7 @@ def _unknown(sheet: Sheet, key: str, known, customers: str, variant: str = "") -
 
 
 def _future(book: Book) -> list[Problem]:
-    as_of = pd.Timestamp(book.as_of)
+    as_of = np.datetime64(pd.Timestamp(book.as_of), "ns")
     out: list[Problem] = []
     checks = [
         ("sales", "date", WARNING, "left_out"),
@@ -85,7 +87,7 @@ def _future(book: Book) -> list[Problem]:
     for kind, key, severity, variant in checks:
         sheet = book.sheets.get(kind)
         if sheet is not None and sheet.has(key):
-            late = (sheet.frame[key] > as_of).fillna(False)
+            late = _days(sheet.frame[key]) > as_of
             out += _rows(
                 sheet,
                 key,
@@ -107,17 +109,18 @@ def _sales_against_customers(book: Book) -> list[Problem]:
     f = sales.frame
     out: list[Problem] = []
     if sales.has("quantity") and sales.has("amount"):
-        wrong = (f["quantity"] < 0) & (f["amount"] > 0)
+        wrong = (f["quantity"].to_numpy() < 0) & (f["amount"].to_numpy() > 0)
         out += _rows(sales, "quantity", wrong, ERROR, "quantity_sign")
     customers = book.sheets["customers"]
     if sales.has("date") and customers.has("joined") and customers.has("customer_id"):
-        known = customers.frame[customers.frame["customer_id"].notna()]
-        joined = known.drop_duplicates("customer_id").set_index("customer_id")["joined"]
-        if joined.empty:
+        ids = customers.frame["customer_id"]
+        first = (ids.notna() & ~ids.duplicated(keep="first")).to_numpy()  # each ID's own row
+        if not first.any():
             return out
-        pos = positions(joined.index, f["customer_id"])
-        when = pd.Series(joined.to_numpy()[np.maximum(pos, 0)], index=f.index).where(pos >= 0)
-        early = (f["date"] < when).fillna(False)
+        joined = _days(customers.frame["joined"])[first]
+        pos = positions(pd.Index(ids[first]), f["customer_id"])
+        when = np.where(pos >= 0, joined[np.maximum(pos, 0)], np.datetime64("NaT"))
+        early = _days(f["date"]) < when
         out += _rows(
             sales,
             "date",
@@ -132,12 +135,16 @@ def _sales_against_customers(book: Book) -> list[Problem]:
 def _order_owners(sales: Sheet | None) -> list[Problem]:
     if sales is None or not (sales.has("order_id") and sales.has("customer_id")):
         return []
-    f = sales.frame[["order_id", "customer_id"]].dropna()
-    if f.empty:
-        return []
-    # in codes: an order is shared when it has more than one distinct (order, customer) pair
-    order, _ = pd.factorize(f["order_id"])
+    f = sales.frame
+    order, _ = pd.factorize(f["order_id"])  # -1: blank
     cust, _ = pd.factorize(f["customer_id"])
+    kept = np.flatnonzero((order >= 0) & (cust >= 0))  # a line with both
+    if not len(kept):
+        return []
+    # numbered again over those lines, in order of first appearance
+    order, _ = pd.factorize(order[kept])
+    cust, _ = pd.factorize(cust[kept])
+    # in codes: an order is shared when it has more than one distinct (order, customer) pair
     width = np.int64(cust.max() + 1)
     # distinct pairs by a sort: numpy's hashed np.unique is several times slower here
     pairs = np.sort(order.astype(np.int64) * width + cust)
@@ -145,17 +152,20 @@ def _order_owners(sales: Sheet | None) -> list[Problem]:
     shared = np.bincount(pairs // width, minlength=order.max() + 1) > 1
     if not shared.any():
         return []
-    # codes are numbered in order of first appearance: an order's first row is a new maximum
+    # codes are numbered in order of first appearance: an order's first line is a new maximum
     seen = np.maximum.accumulate(np.concatenate([[-1], order[:-1]]))
     first_row = np.flatnonzero(order > seen)
-    clash = pd.Series(shared[order] & (cust != cust[first_row][order]), index=f.index)
+    clash = np.zeros(len(f), dtype=bool)
+    clash[kept] = shared[order] & (cust != cust[first_row][order])
     return _rows(sales, "order_id", clash, ERROR, "order_two_customers")
 
 
 def _rows(
-    sheet: Sheet, key: str, mask: pd.Series, severity: str, code: str, **params: Any
+    sheet: Sheet, key: str, mask: pd.Series | np.ndarray, severity: str, code: str, **params: Any
 ) -> list[Problem]:
-    hits = mask.to_numpy(dtype=bool, na_value=False)
+    hits = mask if isinstance(mask, np.ndarray) else mask.to_numpy(dtype=bool, na_value=False)
+    if len(hits) != len(sheet.frame):  # one flag per row of the sheet, not of a part of it
+        raise ValueError(f"{code}: {len(hits)} flags for {len(sheet.frame)} rows")
     if not hits.any():  # the usual case: nothing to look up
         return []
     values = sheet.frame.loc[hits, key]
