@@ -75,6 +75,30 @@ def test_keep_going_clears_the_numbers_of_a_customer_it_left_out(book):
     assert after["C2"]["Orders"] == 1 and after["C2"]["Revenue"] == 20  # the rest is computed
 
 
+def test_keep_going_lists_each_due_customer_with_their_own_name(book):
+    """A customer row left out before others: the Due sheet's names, IDs and reasons stay
+    together (they were once paired by position, so later customers got the wrong row)."""
+    sheets = basic_sheets()
+    sheets["Customers"][1][4] = "not a date"  # C1's row has an error: left out
+    sheets["Customers"].append(["C4", "Dee", "139 0000 0000", None, None])
+    sheets["Sales"].append([dt.date(2024, 3, 6), "O9", "C4", "Tea", 10.0])
+    path = book(sheets)
+    r = xlcrm.update(path, as_of=AS_OF, stamp=STAMP, keep_going=True)
+    assert r.written and r.rows_left_out == 1
+    after = customers(path)
+    wb = openpyxl.load_workbook(path)
+    due = list(wb["Due"].iter_rows(min_row=2, values_only=True))
+    head = due[0]
+    listed = [dict(zip(head, row, strict=True)) for row in due[1:]]
+    by_id = {str(k): v for k, v in after.items()}
+    assert sorted(str(d["Customer ID"]) for d in listed) == ["1003", "C2", "C4"]
+    for d in listed:
+        mine = by_id[str(d["Customer ID"])]
+        assert d["Name"] == mine["Name"] and d["Phone"] == mine["Phone"]
+        assert d["Due"] == mine["Next contact"] and d["Priority"] is not None
+    assert "C1" not in {str(d["Customer ID"]) for d in listed}
+
+
 def test_a_wrong_optional_value_is_a_warning_and_the_customer_is_computed(book):
     sheets = basic_sheets()
     sheets["Customers"][0] += ["Preferred channel", "Type"]

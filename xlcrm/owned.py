@@ -88,6 +88,8 @@ def due_frame(book: Book, outputs: pd.DataFrame, days: int | None = None) -> pd.
     The columns are the Due fields' keys and the details their words need."""
     days = int(book.settings["due_days"] if days is None else days)
     cust = book.frame("customers")[["customer_id", "name", "phone", "email"]]
+    if not cust.index.equals(outputs.index):  # --keep-going: the rows it left out are blank
+        cust = cust.reindex(outputs.index)
     wanted = [f.key for f in DUE_FIELDS]
     details = [c for c in outputs.columns if "__" in c and c.split("__")[0] in wanted]
     limit = pd.Timestamp(book.as_of) + pd.Timedelta(days=days)
