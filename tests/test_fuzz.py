@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import random
 import re
 import shutil
 import tempfile
@@ -18,7 +19,9 @@ import zipfile
 from functools import cache
 from pathlib import Path
 
+import openpyxl
 import pytest
+from conftest import write_book
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -225,3 +228,81 @@ def mutate_cells(base_parts, part, data, batch, check):
 )
 def test_regressions(path, check):
     check(path.read_bytes())
+
+
+def messy_sheets(seed: int) -> dict[str, list[list]]:
+    """A book an owner could type: any cell may be blank, IDs repeat or point nowhere, an
+    order may hold two customers, contacts name complaints and answers in both languages."""
+    rnd = random.Random(seed)
+
+    def maybe(value, blank: float = 0.15):
+        return None if rnd.random() < blank else value
+
+    ids = [f"C{i}" for i in range(30)] + ["C3", None]
+    customers = [
+        ["Customer ID", "Name", "Phone", "Birthday", "Joined", "Referred by", "Type"],
+        *(
+            [
+                maybe(c),
+                maybe(f"N{i}"),
+                maybe("138 0000 0000"),
+                maybe(dt.date(1990, 1, 1 + i % 27)),
+                maybe(dt.date(2024, 1 + i % 12, 1)),
+                maybe(rnd.choice(["C1", c, "C999"]), 0.6),
+                maybe(rnd.choice(["ToB", "ToC"])),
+            ]
+            for i, c in enumerate(ids)
+        ),
+    ]
+    sales = [
+        ["Date", "Order ID", "Customer ID", "Product", "Quantity", "Amount"],
+        *(
+            [
+                maybe(dt.date(2023 + j % 2, 1 + j % 12, 1 + j % 28)),
+                maybe(f"O{j // 2}"),
+                maybe(rnd.choice(ids)),
+                maybe("Tea"),
+                maybe(rnd.choice([1, 2, -1])),
+                maybe(rnd.choice([10.0, -5.0, 20.5, "12,5"])),
+            ]
+            for j in range(120)
+        ),
+    ]
+    contacts = [
+        ["Date", "Customer ID", "Channel", "Kind", "Resolved", "Resolved on", "Satisfaction"],
+        *(
+            [
+                maybe(dt.date(2024, 1 + j % 12, 1 + j % 28)),
+                maybe(rnd.choice(ids)),
+                maybe(rnd.choice(["phone", "微信"])),
+                maybe(rnd.choice(["complaint", "投诉", "feedback", "回访"])),
+                maybe(rnd.choice([True, False, "是"])),
+                maybe(dt.date(2024, 1 + j % 12, 1 + j % 25)),
+                maybe(rnd.choice(["satisfied", "needs_improvement"]), 0.5),
+            ]
+            for j in range(40)
+        ),
+    ]
+    return {"Customers": customers, "Sales": sales, "Contacts": contacts}
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_messy_book_is_checked_and_updated_with_keep_going(seed, tmp_path):
+    """Blanks anywhere, shared orders, unknown and repeated IDs: every problem is a problem
+    in the owner's cells, never a book 'that could not be read', and with --keep-going the
+    Due sheet lists each customer with their own name."""
+    path = write_book(tmp_path / "messy.xlsx", messy_sheets(seed))
+    v = xlcrm.validate(path, as_of="2025-06-30")
+    assert v.fatal is None and v.errors
+    u = xlcrm.update(path, as_of="2025-06-30", stamp=STAMP, keep_going=True, backup=False)
+    assert u.fatal is None and u.written
+    wb = openpyxl.load_workbook(path, read_only=True)
+    names = {}
+    for row in wb["Customers"].iter_rows(min_row=2, values_only=True):
+        names.setdefault(str(row[0]), set()).add(row[1])
+    due = list(wb["Due"].iter_rows(min_row=2, values_only=True))
+    head = due[0]
+    listed = [dict(zip(head, row, strict=True)) for row in due[1:]]
+    assert listed and all(d["Priority"] is not None for d in listed)
+    for d in listed:
+        assert d["Name"] in names[str(d["Customer ID"])]

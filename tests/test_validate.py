@@ -134,6 +134,14 @@ def test_a_shared_order_is_found_beside_lines_with_no_customer_or_order(book):
     assert ("error", "schema_required", "Sales", "B", 7) in c
 
 
+def test_a_customers_sheet_without_its_id_column_is_a_problem_not_an_unreadable_book(book):
+    sheets = basic_sheets()
+    sheets["Customers"] = [["Name", "Referred by"], ["Ann", "C1"], ["Bob", None]]
+    r = problems(book(sheets))
+    assert r.fatal is None and r.exit_code == 1
+    assert ("error", "missing_column", "Customers", None, 1) in codes(r)
+
+
 def test_future_dates_and_blank_rows(book):
     sheets = basic_sheets()
     sheets["Sales"].insert(3, [None] * 5)

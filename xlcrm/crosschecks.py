@@ -28,7 +28,7 @@ def cross_problems(book: Book) -> list[Problem]:
         sheet = book.sheets.get(kind)
         if sheet is not None and sheet.has("customer_id"):
             out += _unknown(sheet, "customer_id", known, customers.name)
-    if customers.has("referred_by"):
+    if customers.has("referred_by") and customers.has("customer_id"):
         out += _unknown(customers, "referred_by", known, customers.name, variant="referral")
         ref = customers.frame["referred_by"]
         self_ref = (ref == ids).to_numpy(dtype=bool, na_value=False)

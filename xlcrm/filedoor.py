@@ -193,16 +193,21 @@ def _read(
         raw = read_book(path, then=then, meanwhile=meanwhile)
         if before is not None and not before.same_file(path):
             raise BookError("book_changed", name=path.name)  # saved again while being read
-        req.tell("checking")
-        book, problems = checked(raw, req, result)
     except BookError as exc:
         result.lang = normalize_lang(req.lang or guess_lang(path))
         fatal(result, exc.code, exc.params)
         return None
-    except READ_FAILURES as exc:
+    except READ_FAILURES as exc:  # the file, not xlcrm's checks: those are not "unreadable"
         result.lang = normalize_lang(req.lang or guess_lang(path))
         detail = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
         fatal(result, "unreadable", {"detail": detail})
+        return None
+    req.tell("checking")
+    try:
+        book, problems = checked(raw, req, result)
+    except BookError as exc:
+        result.lang = normalize_lang(req.lang or guess_lang(path))
+        fatal(result, exc.code, exc.params)
         return None
     book.path, book.source = path, before
     return book, problems
