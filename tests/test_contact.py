@@ -8,10 +8,13 @@ import json
 import pandas as pd
 from click.testing import CliRunner
 from conftest import rows_frame, worded, write_book
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import xlcrm
 from xlcrm.book import book_from_frames
 from xlcrm.cli import main
+from xlcrm.owned import due_order
 
 AS_OF = dt.date(2024, 6, 30)
 D = pd.Timestamp
@@ -232,3 +235,31 @@ def test_due_piped_into_head_stops_quietly(tmp_path):
     )
     assert pipe.stdout.startswith("Priority")
     assert "Error" not in pipe.stderr and "unexpected" not in pipe.stderr, pipe.stderr
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.integers(1, 5)),
+            st.one_of(st.none(), st.sampled_from(["A", "B", "C", "D"])),
+            st.integers(0, 3),
+            st.one_of(st.none(), st.sampled_from(["C1", "C10", "C2", "1003", "客户", "c1"])),
+        ),
+        max_size=40,
+    )
+)
+def test_the_due_order_is_pandas_stable_sort_on_its_four_columns(rows):
+    frame = pd.DataFrame(
+        {
+            "priority": pd.array([r[0] for r in rows], dtype="Int64"),
+            "klass": pd.array([r[1] for r in rows], dtype="str"),
+            "day": pd.to_datetime([dt.date(2024, 6, 1 + r[2]) for r in rows]).astype(
+                "datetime64[ns]"
+            ),
+            "id": pd.array([r[3] for r in rows], dtype="str"),
+        }
+    )
+    want = frame.sort_values(["priority", "klass", "day", "id"], kind="stable").index
+    got = due_order(frame["priority"], frame["klass"], frame["day"].to_numpy(), frame["id"])
+    assert got.tolist() == want.tolist()

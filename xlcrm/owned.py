@@ -92,23 +92,40 @@ def due_frame(book: Book, outputs: pd.DataFrame, days: int | None = None) -> pd.
         cust = cust.reindex(outputs.index)
     wanted = [f.key for f in DUE_FIELDS]
     details = [c for c in outputs.columns if "__" in c and c.split("__")[0] in wanted]
-    limit = pd.Timestamp(book.as_of) + pd.Timedelta(days=days)
-    nxt = outputs["next_contact"]
-    rows = np.flatnonzero((nxt.notna() & (nxt <= limit)).to_numpy(dtype=bool))
-    # the order is found on the four columns it needs; the rest follow it in one take
-    keys = pd.DataFrame(
-        {
-            "contact_priority": outputs["contact_priority"].iloc[rows].to_numpy(),
-            "_class": outputs["pyramid"].iloc[rows].fillna("E").astype(str).to_numpy(),
-            "next_contact": nxt.iloc[rows].to_numpy(),
-            "customer_id": cust["customer_id"].iloc[rows].to_numpy(),
-        }
-    )
-    order = ["contact_priority", "_class", "next_contact", "customer_id"]
-    rows = rows[keys.sort_values(order, kind="stable").index.to_numpy()]
+    limit = np.datetime64(pd.Timestamp(book.as_of) + pd.Timedelta(days=days), "ns")
+    nxt = outputs["next_contact"].to_numpy(dtype="datetime64[ns]")
+    rows = np.flatnonzero(nxt <= limit)  # NaT: not due
+    rows = rows[
+        due_order(
+            outputs["contact_priority"].iloc[rows],
+            outputs["pyramid"].iloc[rows].fillna("E"),
+            nxt[rows],
+            cust["customer_id"].iloc[rows],
+        )
+    ]
     mine = [c for c in outputs.columns if c in wanted or c in details]
     both = pd.concat([cust.iloc[rows], outputs[mine].iloc[rows]], axis=1)
     return both[wanted + details]
+
+
+def due_order(priority: pd.Series, klass: pd.Series, day: np.ndarray, ids: pd.Series) -> np.ndarray:
+    """Positions in due order: by priority, class, day, then customer ID, each ascending with
+    blanks last, and the sheet's order for the rest. What pandas' stable sort on the four
+    columns gives, at a fraction of its cost on a small book."""
+    prio = priority.to_numpy(dtype="float64", na_value=np.inf)
+    klass_rank = _ranks(klass.to_numpy(dtype=object, na_value=None))
+    who = _ranks(ids.to_numpy(dtype=object, na_value=None))
+    return np.lexsort((who, day, klass_rank, prio))
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    """Each text's place in sorted order (equal texts, equal places); blanks after all."""
+    blank = pd.isna(values)
+    ranks = np.full(len(values), len(values), dtype=np.int64)
+    if (~blank).any():
+        _, inv = np.unique(values[~blank].astype(str), return_inverse=True)
+        ranks[~blank] = inv
+    return ranks
 
 
 @record(frozen=True)
