@@ -110,9 +110,9 @@ def fitted(
         text = arrow_text(values).drop_null()
         if len(text) > SAMPLE:  # a long sheet: every n-th row tells the widths as well
             text = text.take(np.arange(0, len(text), len(text) // SAMPLE))
-        lengths = np.asarray(pc.utf8_length(text)) + np.asarray(
-            pc.count_substring_regex(text, WIDE)
-        )
+        lengths = np.asarray(pc.utf8_length(text))
+        if not pc.all(pc.string_is_ascii(text)).as_py():  # no regex pass over plain ASCII
+            lengths = lengths + np.asarray(pc.count_substring_regex(text, WIDE))
         typical = int(np.quantile(lengths, 0.95)) if len(lengths) else 0
         longest = int(lengths.max()) if len(lengths) else 0
         widths.append(min(WIDEST, max(w, _shown_width(head) + 2, typical + 2)))
