@@ -315,3 +315,61 @@ def test_adding_a_purchase_never_lowers_f(rows, who, days_ago, cents):
 def test_class_sizes_add_up(n):
     ends = class_sizes(n, [1, 4, 15])
     assert ends == sorted(ends) and ends[-1] <= n
+
+
+def cross_sell_by_pandas(ids, sales, min_customers=2, min_lift=1.0):
+    """The rule as first written on pandas frames: the oracle for the array version."""
+    lines = sales.loc[
+        (sales["amount"] > 0) & sales["category"].notna(), ["customer_id", "category"]
+    ]
+    lines = lines.assign(category=lines["category"].str.strip()).drop_duplicates()
+    cats = sorted(c for c in lines["category"].unique() if c != "")
+    lines = lines[lines["category"].isin(cats)]
+    if len(cats) < 2:
+        return {c: None for c in ids}
+    basket = pd.crosstab(lines["customer_id"], lines["category"]).reindex(columns=cats) > 0
+    b = basket.to_numpy(dtype=float)
+    n = len(b)
+    both = b.T @ b
+    p = b.sum(axis=0) / n
+    lift = (both / n) / np.outer(p, p)
+    ok = (both >= min_customers) & (lift >= min_lift)
+    np.fill_diagonal(ok, False)
+    lift = np.where(ok, lift, 0.0)
+    out = {c: None for c in ids}
+    for who, row in zip(basket.index, b, strict=True):
+        score = np.max(row[:, None] * lift, axis=0)
+        score[row > 0] = 0
+        if score.max() > 0:
+            out[who] = cats[int(score.argmax())]
+    return out
+
+
+@PROPERTY
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 9),
+            st.integers(-2000, 5000),
+            st.one_of(st.none(), st.sampled_from(["Tea", " Tea", "Cake ", "Mugs", "Beans", " "])),
+        ),
+        min_size=1,
+        max_size=80,
+    )
+)
+def test_cross_sell_is_the_rule_as_pandas_computes_it(rows):
+    """Blank and space-only categories, padded names, refunds, the same pair many times."""
+    ids = [f"c{i}" for i in range(10)]
+    sales = pd.DataFrame(
+        [(D(AS_OF), f"o{k}", f"c{c}", cents / 100, cat) for k, (c, cents, cat) in enumerate(rows)],
+        columns=["date", "order_id", "customer_id", "amount", "category"],
+    )
+    sales["category"] = sales["category"].astype("str")
+    cust = pd.DataFrame({"customer_id": ids}, index=range(2, 12))
+    loose = {"cross_sell_min_customers": 1, "cross_sell_min_lift": 1.0}
+    book = book_from_frames(
+        {"customers": cust, "sales": sales.set_axis(range(2, 2 + len(sales)))}, AS_OF, loose
+    )
+    got = compute_all(book)["cross_sell"].set_axis(ids)
+    want = cross_sell_by_pandas(ids, sales, min_customers=1, min_lift=1.0)
+    assert {c: (None if pd.isna(v) else v) for c, v in got.items()} == want
