@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xlcrm.keys import align, per_id, positions
+from xlcrm.keys import align, count_per_id, per_id, positions
 from xlcrm.problems import BookError
 from xlcrm.xlsx import deflate as deflate_module
 from xlcrm.xlsx.cellrender import payload_table
@@ -232,6 +232,11 @@ def test_per_id_answers_as_pandas_group_by_does(ids, rows):
         got = per_id(customers, owners, dates, how, where)
         assert got.dtype == "datetime64[ns]"
         assert got.tolist() == want.to_numpy(dtype="datetime64[ns]").tolist()
+    counted = align(
+        pd.DataFrame({"customer_id": owners})[where].groupby("customer_id").size(), customers
+    )
+    got = count_per_id(customers, owners, where)
+    assert got.tolist() == counted.fillna(0).astype(int).tolist()
     dated = frame[frame["date"].notna()].sort_values("date", kind="stable")
     latest = dated.assign(row=dated.index).groupby("customer_id").tail(1)
     want = align(latest.set_index("customer_id")["row"], customers).fillna(-1).astype(int)

@@ -71,10 +71,7 @@ def per_id(
     planner asks it of the contacts a few times per customer list, where pandas' group-by
     costs a few milliseconds each. Rows with no value, or whose owner is blank or not one of
     ``ids``, count for no one."""
-    known = pd.Index(ids.dropna().unique())
-    row = positions(known, owners)
-    slot = positions(known, ids)
-    slot[slot < 0] = len(known)  # the empty slot: an ID with no rows, or a blank one
+    known, row, slot = _slots(ids, owners)
     stamp = values.to_numpy(dtype="datetime64[ns]")
     take = (row >= 0) & ~np.isnat(stamp)
     if where is not None:
@@ -93,3 +90,22 @@ def per_id(
     (np.maximum if how == "max" else np.minimum).at(best, row[sel], ticks[sel])
     best[best == np.iinfo(np.int64).max] = nat
     return best[slot].view("datetime64[ns]")
+
+
+def count_per_id(ids: pd.Series, owners: pd.Series, where: np.ndarray) -> np.ndarray:
+    """For each of ``ids``, how many rows ``owners`` gives to it among those ``where`` keeps
+    (``per_id``'s rules: blank and unknown owners count for no one)."""
+    known, row, slot = _slots(ids, owners)
+    counts = np.bincount(row[(row >= 0) & where], minlength=len(known) + 1)
+    counts[len(known)] = 0
+    return counts[slot].astype(np.int64)
+
+
+def _slots(ids: pd.Series, owners: pd.Series) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+    """The distinct IDs; each row's owner among them (-1: none); each ID's place among them,
+    the last place (one past them) for a blank ID."""
+    known = pd.Index(ids.dropna().unique())
+    row = positions(known, owners)
+    slot = positions(known, ids)
+    slot[slot < 0] = len(known)
+    return known, row, slot
