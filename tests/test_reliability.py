@@ -99,6 +99,21 @@ def test_keep_going_lists_each_due_customer_with_their_own_name(book):
     assert "C1" not in {str(d["Customer ID"]) for d in listed}
 
 
+def test_keep_going_stops_at_an_error_of_a_whole_sheet(book):
+    """No Customer ID column: no row can be left out to get past it (the run used to go on
+    and fail inside the loyalty rules)."""
+    sheets = basic_sheets()
+    sheets["Customers"] = [["Name", "Referred by"], ["Ann", "C1"], ["Bob", None]]
+    path = book(sheets)
+    data = path.read_bytes()
+    res = CliRunner().invoke(main, ["update", str(path), "--keep-going", "--as-of", "2024-06-30"])
+    assert res.exit_code == 1, res.output
+    assert "one of them of a whole sheet (a missing column)" in res.output
+    assert path.read_bytes() == data
+    zh = CliRunner().invoke(main, ["due", str(path), "--keep-going", "--lang", "zh"])
+    assert zh.exit_code == 1 and "整张表的错误" in zh.output
+
+
 def test_a_wrong_optional_value_is_a_warning_and_the_customer_is_computed(book):
     sheets = basic_sheets()
     sheets["Customers"][0] += ["Preferred channel", "Type"]

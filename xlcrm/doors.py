@@ -18,7 +18,7 @@ from .problems import BookError, Problem
 from .raw import RawBook
 from .record import record
 from .results import Result, UpdateResult
-from .validation import LeftOut, check_raw, leave_out
+from .validation import LeftOut, check_raw, leave_out, removable
 
 
 @record(frozen=True)
@@ -50,12 +50,13 @@ def gate(
     book: Book, problems: list[Problem], req: Request, result: Result
 ) -> tuple[Book, list[Problem], LeftOut | None] | None:
     """For a run that computes: None when errors block it; with ``keep_going`` the rows with
-    errors are left out instead."""
+    errors are left out instead (an error of a whole sheet still blocks it)."""
     result.settings = book.settings  # type: ignore[attr-defined]
     if not result.errors:
         return book, problems, None
-    if not req.keep_going:
+    if not req.keep_going or not removable(book, result.errors):
         result.blocked = True  # type: ignore[attr-defined]
+        result.whole_sheet = req.keep_going  # type: ignore[attr-defined]
         return None
     left = leave_out(book, problems)
     if isinstance(result, UpdateResult):

@@ -113,6 +113,7 @@ class UpdateResult(Result):
     written: bool = False
     dry_run: bool = False
     blocked: bool = False  # validation errors stopped it (no --keep-going)
+    whole_sheet: bool = False  # an error of a whole sheet stopped it, even with --keep-going
     customers: int = 0
     sales_rows: int = 0
     sales_after_as_of: int = 0
@@ -178,6 +179,7 @@ class DueResult(Result):
     total: int = 0  # due before a limit cut the list
     settings: dict[str, Any] = field(default_factory=dict)
     blocked: bool = False
+    whole_sheet: bool = False  # an error of a whole sheet stopped it, even with --keep-going
 
     @property
     def exit_code(self) -> int:
@@ -219,6 +221,7 @@ class ReportResult(Result):
     figures: Any = None  # xlcrm.figures.Figures: counts and sums by code
     settings: dict[str, Any] = field(default_factory=dict)
     blocked: bool = False
+    whole_sheet: bool = False  # an error of a whole sheet stopped it, even with --keep-going
 
     @property
     def exit_code(self) -> int:

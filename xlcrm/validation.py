@@ -101,6 +101,16 @@ class LeftOut:
     customer_rows: list[int] = field(default_factory=list)  # Customers rows themselves left out
 
 
+def removable(book: Book, errors: list[Problem]) -> bool:
+    """Whether leaving rows out removes every error of the data sheets: not one of a whole
+    sheet (a required column missing is reported on the header row, which no run can
+    leave out)."""
+    rows = {sheet.name: sheet.frame.index for sheet in book.sheets.values()}
+    return all(
+        p.sheet not in rows or (p.row is not None and p.row in rows[p.sheet]) for p in errors
+    )
+
+
 def leave_out(book: Book, problems: list[Problem]) -> LeftOut:
     """Drop the rows with errors from the book (``--keep-going``)."""
     bad = error_rows(problems)

@@ -18,7 +18,8 @@ def summary(result) -> str:
         return _update(result, path, lang)
     if isinstance(result, DueResult):
         if result.frame is None:
-            return say("ui.due.blocked", lang, path=path, errors=len(result.errors))
+            key = "ui.due.blocked_sheet" if result.whole_sheet else "ui.due.blocked"
+            return say(key, lang, path=path, errors=len(result.errors))
         return say("ui.due.footer", lang, count=len(result.frame), as_of=result.as_of)
     raise TypeError(type(result).__name__)
 
@@ -40,7 +41,8 @@ def _validation(r, path: str, lang: str) -> str:
 
 def _update(r, path: str, lang: str) -> str:
     if r.blocked:
-        return say("ui.update.not_updated", lang, path=path, errors=len(r.errors))
+        key = "ui.update.not_updated_sheet" if r.whole_sheet else "ui.update.not_updated"
+        return say(key, lang, path=path, errors=len(r.errors))
     extra = ""
     if r.sales_after_as_of:
         extra += say("ui.update.after_as_of", lang, count=r.sales_after_as_of)
