@@ -51,20 +51,24 @@ def violations(
     """
     skip = skip or {}
     columns = frame.columns if columns is None else [c for c in frame.columns if c in columns]
-    for key in schema.get("required", []):
-        if key in columns:
-            missing = frame[key].isna().to_numpy()
+    props = schema.get("properties", {})
+    required = schema.get("required", [])
+    # each column taken from the frame once, its blanks found on its array (pandas' Series
+    # methods cost more than the work on a few hundred rows)
+    cols = {k: frame[k] for k in columns if k in props or k in required}
+    blank = {k: np.asarray(s.array.isna(), dtype=bool) for k, s in cols.items()}
+    for key in required:
+        if key in cols:
+            missing = blank[key]
             if key in skip:
-                missing = missing & ~skip[key].reindex(frame.index, fill_value=False).to_numpy(
-                    dtype=bool
-                )
+                missing = missing & ~_mask(skip[key], frame.index)
             if missing.any():
                 yield key, frame.index[missing], "required"
-    for key, prop in schema.get("properties", {}).items():
-        if key not in columns:
+    for key, prop in props.items():
+        if key not in cols:
             continue
-        s = frame[key]
-        present = s.notna().to_numpy()
+        s = cols[key]
+        present = ~blank[key]
         if not present.any():
             continue
         values = s if present.all() else s[present]
@@ -72,6 +76,13 @@ def violations(
             failed = failing.to_numpy(dtype=bool)
             if failed.any():
                 yield key, values.index[failed], keyword
+
+
+def _mask(flags: pd.Series, index: pd.Index) -> np.ndarray:
+    """``flags`` laid out on ``index`` (False where absent), as a numpy array."""
+    if not flags.index.equals(index):
+        flags = flags.reindex(index, fill_value=False)
+    return flags.to_numpy(dtype=bool)
 
 
 def column_checks(s: pd.Series, prop: dict[str, Any]) -> Iterator[tuple[str, pd.Series]]:
