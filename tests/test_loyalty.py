@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 from conftest import points_rows, rows_frame, worded, write_book
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import xlcrm
 from xlcrm.book import book_from_frames
 from xlcrm.owned import points_sheet
 from xlcrm.present.sheets import render
 from xlcrm.rules import compute_all, family_problems
+from xlcrm.rules.tiers import months_before
 
 AS_OF = dt.date(2024, 6, 30)
 D = pd.Timestamp
@@ -305,3 +309,17 @@ def test_points_sheet_keeps_to_the_row_limit_by_leaving_off_the_oldest_days():
     assert balances == {"a": 90, "b": 60}  # running balances still count the left-off events
     # 2024-03-10 does not fit whole, so it goes too
     assert points_sheet(b, room=2)[1][0].params["count"] == 4
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(-40_000, 80_000), min_size=1, max_size=30),
+    st.integers(-240, 240),
+)
+def test_a_calendar_month_shift_is_pandas_date_offset(days, months):
+    """31 March less a month is the end of February, in leap years and not, either way."""
+    ends = [19_813, 19_783, 20_178]  # 31 March and 1 March 2024, 31 March 2025
+    days = np.array([*days, *ends], dtype=np.int64)
+    shifted = pd.to_datetime(days, unit="D") - pd.DateOffset(months=months)
+    want = ((shifted - pd.Timestamp("1970-01-01")) // pd.Timedelta(days=1)).to_numpy()
+    assert months_before(days, months).tolist() == want.tolist()

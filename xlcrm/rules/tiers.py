@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..keys import positions
+from .calendar import civil, from_civil
 
 DAY0 = pd.Timestamp("1970-01-01")
 SHIFT = np.int64(1) << np.int64(32)
@@ -35,9 +36,11 @@ def months_before(days: np.ndarray, months: int) -> np.ndarray:
     if len(days) == 0:
         return days.copy()
     lo, hi = int(days.min()), int(days.max())
-    span = np.arange(lo, hi + 1, dtype=np.int64)
-    shifted = pd.to_datetime(span, unit="D") - pd.DateOffset(months=months)
-    return day_number(pd.Series(shifted))[days - lo]
+    year, month, day = civil(np.arange(lo, hi + 1, dtype=np.int64))
+    total = year * 12 + (month - 1) - months  # months since year 0, shifted
+    year, month = total // 12, total % 12 + 1
+    length = from_civil(year + (month == 12), month % 12 + 1, 1) - from_civil(year, month, 1)
+    return from_civil(year, month, np.minimum(day, length))[days - lo]
 
 
 def _query_order(code: np.ndarray, day: np.ndarray) -> np.ndarray:
