@@ -75,3 +75,24 @@ def test_bad_file_one_line_exit_2(tmp_path, kind, words):
     assert len(out.strip().splitlines()) == 1
     r = xlcrm.validate(path)
     assert r.exit_code == 2 and words in r.fatal
+
+
+@pytest.mark.parametrize("stage", ["check_sheet", "checked"])
+def test_a_failure_of_xlcrms_own_checks_is_not_called_an_unreadable_book(
+    tmp_path, monkeypatch, stage
+):
+    """Exit 2 says the file cannot be used; a bug in a check (here one made to fail, in the
+    checks run as each sheet arrives and in those after) is exit 3, 'please report'."""
+    path = write_book(tmp_path / "book.xlsx", basic_sheets())
+    data = path.read_bytes()
+
+    def broken(*args, **kwargs):
+        raise IndexError("a check's own bug")
+
+    monkeypatch.setattr(f"xlcrm.filedoor.{stage}", broken)
+    with pytest.raises(IndexError, match="a check's own bug"):
+        xlcrm.validate(path)
+    res = CliRunner().invoke(main, ["update", str(path)])
+    assert res.exit_code == 3, res.output
+    assert "could not be read" not in res.output and "IndexError" in res.output
+    assert path.read_bytes() == data

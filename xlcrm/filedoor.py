@@ -179,38 +179,54 @@ def due_file(
 def _read(
     path: Path, req: Request, result: Result, meanwhile: Callable[[], Any] | None = None
 ) -> tuple[Book, list[Problem]] | None:
-    """Read and check; on a file that cannot be used, fill ``fatal`` and return None."""
+    """Read and check; on a file that cannot be used, fill ``fatal`` and return None.
+
+    Low-level errors while the file is read mean it cannot be used ("unreadable"); the same
+    errors from xlcrm's own checks (some run as each sheet arrives) are xlcrm's failure and
+    leave here as they are (exit code 3, "please report")."""
     try:
         before = Fingerprint.of(path)
         req.tell("reading")
 
         def then(sheet: RawSheet):
             req.tell("read", sheet=sheet.name, rows=len(sheet.rows))
-            return check_sheet(sheet)
+            return _own(check_sheet, sheet)
 
         # each sheet is checked as soon as it is read; ``meanwhile`` is work for the wait
         # on the largest sheet
         raw = read_book(path, then=then, meanwhile=meanwhile)
         if before is not None and not before.same_file(path):
             raise BookError("book_changed", name=path.name)  # saved again while being read
+        req.tell("checking")
+        book, problems = _own(checked, raw, req, result)
+    except _OwnFailure as exc:
+        raise exc.__cause__ from None  # type: ignore[misc]
     except BookError as exc:
         result.lang = normalize_lang(req.lang or guess_lang(path))
         fatal(result, exc.code, exc.params)
         return None
-    except READ_FAILURES as exc:  # the file, not xlcrm's checks: those are not "unreadable"
+    except READ_FAILURES as exc:
         result.lang = normalize_lang(req.lang or guess_lang(path))
         detail = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
         fatal(result, "unreadable", {"detail": detail})
         return None
-    req.tell("checking")
-    try:
-        book, problems = checked(raw, req, result)
-    except BookError as exc:
-        result.lang = normalize_lang(req.lang or guess_lang(path))
-        fatal(result, exc.code, exc.params)
-        return None
     book.path, book.source = path, before
     return book, problems
+
+
+class _OwnFailure(Exception):
+    """A failure of xlcrm's own checks, carried past the handlers meant for the file."""
+
+
+def _own(check: Callable[..., Any], *args: Any) -> Any:
+    """``check(*args)``; any failure but a BookError (a refusal in plain words) comes out as
+    ``_OwnFailure``, its cause the original."""
+    try:
+        return check(*args)
+    except BookError:
+        raise
+    except Exception as exc:
+        raise _OwnFailure from exc
 
 
 def _prepare(
